@@ -1,0 +1,1 @@
+"""Turn guide documents (bytes) into parsed documents, without touching the database."""

@@ -1,0 +1,65 @@
+"""From raw bytes to a parsed document: checks, decoding, format detection, parsing."""
+
+from __future__ import annotations
+
+import codecs
+import re
+
+from importers.base import Importer
+from importers.document import ParsedDocument
+from importers.html import HtmlImporter
+from importers.lynx import LynxImporter
+from importers.markdown import JekyllMarkdownImporter, MarkdownImporter
+from importers.text import TextImporter
+from kb.errors import InputError
+
+MAX_BYTES = 20 * 1024 * 1024
+IMPORTERS: dict[str, Importer] = {
+    importer.format: importer
+    for importer in (
+        JekyllMarkdownImporter(),
+        LynxImporter(),
+        HtmlImporter(),
+        MarkdownImporter(),
+        TextImporter(),
+    )
+}
+FORMATS = tuple(IMPORTERS)
+_BOMS = ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
+_CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f]")
+
+
+def decode(data: bytes, origin: str) -> str:
+    """Bytes to text: UTF-8 (or UTF-16 with a byte-order mark); anything else is refused."""
+    if len(data) > MAX_BYTES:
+        raise InputError(origin, f"too large: {len(data):,} bytes, the limit is 20 MB")
+    if not data.strip():
+        raise InputError(origin, "empty input")
+    encoding = next((name for bom, name in _BOMS if data.startswith(bom)), "utf-8")
+    if encoding == "utf-8" and b"\x00" in data:
+        raise InputError(origin, "binary content (NUL bytes), not a text document")
+    try:
+        text = data.decode(encoding)
+    except UnicodeDecodeError as error:
+        raise InputError(
+            origin, f"not valid {encoding.upper()} text (byte 0x{data[error.start]:02x} at offset "
+            f"{error.start})"
+        ) from None
+    if len(_CONTROL.findall(text[:65536])) > 8:
+        raise InputError(origin, "binary content (control characters), not a text document")
+    return text.replace("\r\n", "\n")
+
+
+def detect_format(text: str) -> str:
+    """The format whose importer is surest; ties go to the earlier, more specific importer."""
+    return max(IMPORTERS.values(), key=lambda importer: importer.detect(text)).format
+
+
+def parse(data: bytes, origin: str, format: str | None = None) -> ParsedDocument:
+    text = decode(data, origin)
+    if format is not None and format not in IMPORTERS:
+        raise InputError(origin, f"unknown format {format!r}; expected one of {', '.join(FORMATS)}")
+    document = IMPORTERS[format or detect_format(text)].parse(text, origin)
+    if not document.paragraphs:
+        raise InputError(origin, "no article text found")
+    return document

@@ -1,0 +1,365 @@
+"""Classify a learning resource into one controlled vocabulary of kinds, and guess its access.
+
+`classify` takes at most one verdict from each source of evidence and keeps the most
+confident (on equal confidence the earlier source wins), so these tiers are the precedence:
+
+    0.9  unambiguous URL pattern (YouTube watch/playlist, arXiv abs/pdf, GitHub repository,
+         ``.ipynb``, tweet, docs site, Wikipedia, manning.com/books, ...)
+    0.8  a word in the anchor text ("book", "video series", "dataset", ...)
+    0.7  a likely URL pattern (gist, Amazon product, YouTube channel, distill.pub article)
+    0.6  a word in the sentence around the link
+    0.5  a loose URL hint (other GitHub pages, "tutorial" in the path, a non-academic PDF)
+    0.4  the section heading ("Datasets" -> dataset, "Frameworks" -> library)
+    0.3  default "article" for a blog-like URL (medium.com, blog.*, *.github.io posts, dated paths)
+    0.1  default "other"
+
+So a precise URL beats what the author called it (a Kaggle notebook *about* datasets is a
+notebook), while the author's own word in the anchor beats a loose URL guess. Within one text
+the word table is read top-down, so specific phrases ("video series", "cheat sheet", "book")
+beat generic ones ("video", "interactive").
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from urllib.parse import unquote, urlsplit
+
+from kb.urls import add_missing_scheme
+
+__all__ = ["ACCESS", "KINDS", "KindDecision", "classify", "classify_access"]
+
+KINDS = (
+    "video",
+    "course",
+    "book",
+    "tutorial",
+    "article",
+    "paper",
+    "code repository",
+    "notebook",
+    "library",
+    "dataset",
+    "interactive demo",
+    "documentation",
+    "social post",
+    "other",
+)
+ACCESS = ("free", "paid", "unknown")
+
+URL_STRONG = 0.9
+ANCHOR_WORDS = 0.8
+URL_LIKELY = 0.7
+CONTEXT_WORDS = 0.6
+URL_HINT = 0.5
+SECTION = 0.4
+BLOG_DEFAULT = 0.3
+DEFAULT = 0.1
+
+
+@dataclass(frozen=True)
+class KindDecision:
+    kind: str
+    rule: str  # stable, human-readable name of the deciding rule, e.g. "url:*.ipynb"
+    confidence: float
+
+    def __post_init__(self) -> None:
+        if self.kind not in KINDS:
+            raise ValueError(f"unknown kind {self.kind!r}")
+        if not 0.0 <= self.confidence <= 1.0:
+            raise ValueError(f"confidence {self.confidence} is outside [0, 1]")
+
+
+@dataclass(frozen=True)
+class _Url:
+    host: str  # lower-case, without "www."
+    segments: tuple[str, ...]  # decoded, non-empty path segments, lower-case
+    path: str  # decoded path, lower-case
+
+    def on(self, *domains: str) -> bool:
+        """The host is one of `domains` or a subdomain of one."""
+        return any(self.host == d or self.host.endswith("." + d) for d in domains)
+
+    def first(self, *segments: str) -> bool:
+        return bool(self.segments) and self.segments[0] in segments
+
+    def words(self) -> set[str]:
+        return set(re.split(r"[^a-z0-9]+", self.path))
+
+
+def _parse(url: str) -> _Url | None:
+    try:
+        parts = urlsplit(add_missing_scheme(url.strip()))
+        host = (parts.hostname or "").removeprefix("www.")
+    except ValueError:
+        return None
+    if not host:
+        return None
+    path = unquote(parts.path).lower()
+    return _Url(host, tuple(s for s in path.split("/") if s), path)
+
+
+def _split(words: str) -> tuple[str, ...]:
+    return tuple(words.split())
+
+
+# Homepages of libraries (exact hosts); any other page on them is their documentation.
+_LIBRARY_SITES = _split(
+    """keras.io tensorflow.org pytorch.org torch.ch caffe.berkeleyvision.org scikit-learn.org
+    numpy.org scipy.org pandas.pydata.org jupyter.org mxnet.apache.org"""
+)
+# Publishers whose pages are papers (arXiv has its own rule: its listings are not papers).
+_PAPER_HOSTS = _split(
+    """openreview.net aclanthology.org aclweb.org papers.nips.cc papers.neurips.cc
+    proceedings.neurips.cc proceedings.mlr.press jmlr.org biorxiv.org dl.acm.org"""
+)
+_CODE_EXTENSIONS = _split(".py .r .jl .lua .js .ts .c .cc .cpp .h .hpp .cu .java .scala .go .rs")
+_BLOG_HOSTS = _split(
+    "medium.com hackernoon.com towardsdatascience.com blogspot.com wordpress.com substack.com"
+)
+_DATE_PATH = re.compile(r"/(?:19|20)\d\d/\d\d?/")
+
+
+def _url_decision(u: _Url | None) -> KindDecision | None:
+    verdict = _url_verdict(u) if u is not None else None
+    return KindDecision(verdict[1], verdict[0], verdict[2]) if verdict else None
+
+
+def _url_verdict(u: _Url) -> tuple[str, str, float] | None:
+    """(rule, kind, confidence) of the first URL rule that matches; order matters."""
+    path, segments = u.path, u.segments
+    labels = u.host.split(".")
+
+    # Notebooks, wherever they are hosted (a .ipynb on GitHub is a notebook, not a repository).
+    if path.endswith(".ipynb"):
+        return "url:*.ipynb", "notebook", URL_STRONG
+    if u.on("nbviewer.jupyter.org", "nbviewer.org", "colab.research.google.com"):
+        return "url:nbviewer/colab", "notebook", URL_STRONG
+    if u.on("kaggle.com"):
+        if {"code", "kernels"} & set(segments):
+            return "url:kaggle notebook", "notebook", URL_STRONG
+        if u.first("datasets"):
+            return "url:kaggle datasets", "dataset", URL_STRONG
+    if u.on("huggingface.co") and u.first("datasets"):
+        return "url:huggingface.co datasets", "dataset", URL_STRONG
+
+    # Videos.
+    if u.on("youtube.com"):
+        if u.first("watch", "embed", "shorts"):
+            return "url:youtube.com/watch", "video", URL_STRONG
+        if u.first("playlist"):
+            return "url:youtube.com/playlist", "video", URL_STRONG
+    if u.on("youtu.be", "videolectures.net") or (u.on("vimeo.com") and path[1:].isdigit()):
+        return "url:video host", "video", URL_STRONG
+
+    # Papers.
+    if u.on("arxiv.org") and u.first("abs", "pdf"):
+        return "url:arxiv abs/pdf", "paper", URL_STRONG
+    if u.on(*_PAPER_HOSTS) and segments:
+        return "url:paper host", "paper", URL_STRONG
+    academic = u.on("arxiv.org", *_PAPER_HOSTS) or "edu" in labels or labels[-2:-1] == ["ac"]
+    if path.endswith(".pdf") and academic:
+        return "url:academic pdf", "paper", URL_STRONG
+
+    # GitHub: a repository or a source file in one (notebooks were handled above).
+    if u.host == "github.com" and len(segments) >= 2:
+        if len(segments) == 2 or segments[2] == "tree":
+            return "url:github.com repository", "code repository", URL_STRONG
+        if segments[2] == "blob" and path.endswith(_CODE_EXTENSIONS):
+            return "url:github.com source file", "code repository", URL_STRONG
+
+    # Social posts.
+    if u.on("twitter.com", "x.com") and "status" in segments:
+        return "url:twitter.com status", "social post", URL_STRONG
+    if (u.on("reddit.com") and "comments" in segments) or u.on("news.ycombinator.com"):
+        return "url:forum thread", "social post", URL_STRONG
+
+    if u.on("wikipedia.org"):  # an encyclopedia entry
+        return "url:wikipedia", "article", URL_STRONG
+
+    # Books and courses sold or hosted by their publishers.
+    if (u.on("manning.com") and u.first("books")) or (
+        u.on("oreilly.com") and u.first("library", "product")
+    ):
+        return "url:book publisher", "book", URL_STRONG
+    if (
+        (u.on("coursera.org") and u.first("learn", "specializations"))
+        or (u.on("edx.org", "udacity.com", "udemy.com") and u.first("course", "courses"))
+        or u.host == "course.fast.ai"
+    ):
+        return "url:course platform", "course", URL_STRONG
+
+    # Libraries and their documentation.
+    if u.on("pypi.org") and u.first("project"):
+        return "url:pypi.org project", "library", URL_STRONG
+    if u.host in _LIBRARY_SITES and not segments:
+        return "url:library homepage", "library", URL_STRONG
+    if u.host in _LIBRARY_SITES or u.host.startswith("docs.") or u.on("readthedocs.io"):
+        if "tutorial" in path:
+            return "url:docs tutorial", "tutorial", URL_STRONG
+        return "url:docs site", "documentation", URL_STRONG
+
+    # Likely, but the author's words in the anchor may know better.
+    if u.on("gist.github.com"):
+        return "url:gist.github.com", "code repository", URL_LIKELY
+    if u.on("youtube.com") and segments:
+        return "url:youtube.com channel", "video", URL_LIKELY
+    if u.on("distill.pub") and segments:  # a peer-reviewed journal
+        return "url:distill.pub article", "paper", URL_LIKELY
+    if labels[0] == "amazon":  # amazon.com, amazon.co.uk, ...; a DL guide links books there
+        return "url:amazon product", "book", URL_LIKELY
+
+    # Hints only: any sentence around the link says more.
+    if u.on("github.com", "gitlab.com", "bitbucket.org"):
+        return "url:code host", "code repository", URL_HINT
+    if u.on("twitter.com", "x.com", "reddit.com", "facebook.com", "linkedin.com"):
+        return "url:social site", "social post", URL_HINT
+    words = u.words()
+    for kind, path_words in _PATH_WORDS:
+        if words & path_words:
+            return f"url:path '{kind}'", kind, URL_HINT
+    if path.endswith(".pdf"):
+        return "url:*.pdf", "paper", URL_HINT
+    return None
+
+
+_PATH_WORDS = (
+    ("tutorial", {"tutorial", "tutorials"}),
+    ("course", {"course", "courses"}),
+    ("book", {"book", "books", "textbook", "textbooks"}),
+    ("dataset", {"dataset", "datasets"}),
+)
+
+
+def _words(*patterns: str) -> re.Pattern[str]:
+    return re.compile(r"\b(?:" + "|".join(patterns) + r")\b", re.IGNORECASE)
+
+
+# (label used in the rule name, pattern, kind); read top-down, the first match decides.
+_WORD_RULES: tuple[tuple[str, re.Pattern[str], str], ...] = (
+    ("video series", _words("video series", "series of videos"), "video"),
+    ("lecture videos", _words("lecture videos?", "video lectures?", "recorded lectures?"), "video"),
+    ("cheat sheet", _words("cheat ?sheets?"), "article"),
+    ("book", _words("books?", "textbooks?", "e-?books?"), "book"),
+    ("course", _words("(?<!of )courses?", "moocs?", "lectures"), "course"),  # not "of course"
+    ("paper", _words("papers?", "preprints?"), "paper"),
+    ("dataset", _words("datasets?", "data sets?", "corpus", "corpora"), "dataset"),
+    ("tutorial", _words("tutorials?", "guide", "step-by-step", "walkthrough"), "tutorial"),
+    ("documentation", _words("documentation", "docs", "api reference"), "documentation"),
+    ("demo", _words("demos?", "playground"), "interactive demo"),
+    ("notebook", _words("notebooks?"), "notebook"),
+    ("library", _words("librar(?:y|ies)", "frameworks?", "packages?", "toolkits?"), "library"),
+    ("source code", _words("source code", "implementation"), "code repository"),
+    ("tweet", _words("tweets?"), "social post"),
+    ("video", _words("videos?", "screencasts?"), "video"),
+    ("article", _words("articles?", "blog posts?", "blog", "essay"), "article"),
+    ("in your browser", _words("in (?:your|a|the) browser"), "interactive demo"),
+    ("interactive", _words("interactive"), "interactive demo"),
+)
+
+_URL_IN_TEXT = re.compile(r"\S+://\S+")
+
+
+def _word_decision(text: str, prefix: str, confidence: float) -> KindDecision | None:
+    text = _URL_IN_TEXT.sub(" ", text)  # words inside a URL are not the author's description
+    for label, pattern, kind in _WORD_RULES:
+        if pattern.search(text):
+            return KindDecision(kind, f"{prefix}:'{label}'", confidence)
+    return None
+
+
+_SECTION_RULES: tuple[tuple[re.Pattern[str], str], ...] = (
+    (_words("datasets?", "data"), "dataset"),
+    (_words("frameworks?", "librar(?:y|ies)", "tools?", "software"), "library"),
+    (_words("courses?"), "course"),
+    (_words("books?"), "book"),
+    (_words("videos?", "talks?", "lectures?"), "video"),
+    (_words("papers?", "research"), "paper"),
+    (_words("tutorials?"), "tutorial"),
+    (_words("notebooks?"), "notebook"),
+    (_words("demos?", "play"), "interactive demo"),
+    (_words("documentation", "docs"), "documentation"),
+)
+
+
+def _section_decision(section: str | None) -> KindDecision | None:
+    section = (section or "").strip()
+    for pattern, kind in _SECTION_RULES:
+        if pattern.search(section):
+            return KindDecision(kind, f"section:'{section}'", SECTION)
+    return None
+
+
+def _is_blog_like(u: _Url | None) -> bool:
+    if u is None:
+        return False
+    return (
+        u.on(*_BLOG_HOSTS)
+        or u.host.startswith("blog.")
+        or (u.on("github.io") and bool(u.segments))
+        or bool({"blog", "posts"} & set(u.segments))
+        or bool(_DATE_PATH.search(u.path))
+    )
+
+
+def _looks_like_url(text: str) -> bool:
+    text = text.strip()
+    return "://" in text or add_missing_scheme(text) != text
+
+
+def classify(url: str, anchor: str, context: str, section: str | None = None) -> KindDecision:
+    """The kind of the resource at `url`, with the rule that decided and how sure it is.
+
+    `anchor` is the link text, `context` the sentence around it, `section` the heading above.
+    Rules are named "url:...", "words:'...'" (anchor), "context:'...'", "section:'...'",
+    "default:blog-like" or "default".
+    """
+    u = _parse(url)
+    if _looks_like_url(anchor):  # a bare link repeats the URL; its "words" describe nothing
+        anchor = ""
+    candidates = [
+        _url_decision(u),
+        _word_decision(anchor, "words", ANCHOR_WORDS),
+        _word_decision(context, "context", CONTEXT_WORDS),
+        _section_decision(section),
+    ]
+    decided = [d for d in candidates if d is not None]
+    if decided:
+        return max(decided, key=lambda d: d.confidence)  # max() keeps the first of equals
+    if _is_blog_like(u):
+        return KindDecision("article", "default:blog-like", BLOG_DEFAULT)
+    return KindDecision("other", "default", DEFAULT)
+
+
+_PAID_HOSTS = _split("manning.com oreilly.com packtpub.com packt.com udemy.com pluralsight.com")
+_FREE_HOSTS = _PAPER_HOSTS + _split(
+    """arxiv.org github.com github.io githubusercontent.com youtube.com youtu.be wikipedia.org
+    distill.pub kaggle.com nbviewer.jupyter.org nbviewer.org colab.research.google.com
+    readthedocs.io stackoverflow.com stackexchange.com"""
+)
+# "free trial" / "free chapter" advertise something paid; "feel free" and "free parameters"
+# are not about price at all.
+_FREE_WORDS = re.compile(
+    r"(?<!feel )\bfree(?:ly)?\b(?!\s+(?:trial|chapters?|sample|preview|parameters?|variables?))"
+    r"|\bopen[- ]access\b",
+    re.IGNORECASE,
+)
+_PAID_WORDS = re.compile(r"\bpaywall(?:ed)?\b|\(paid\)", re.IGNORECASE)
+
+
+def classify_access(url: str, anchor: str, context: str) -> str:
+    """Return "free", "paid" or "unknown": known hosts first, then anchor words, then context."""
+    u = _parse(url)
+    if u is not None:
+        # amazon.com, amazon.co.uk, ... are shops; aws.amazon.com is not.
+        if u.on(*_PAID_HOSTS) or u.host.split(".")[0] == "amazon":
+            return "paid"
+        if u.on(*_FREE_HOSTS):
+            return "free"
+    for text in (anchor, context):
+        text = _URL_IN_TEXT.sub(" ", text)
+        if _PAID_WORDS.search(text):
+            return "paid"
+        if _FREE_WORDS.search(text):
+            return "free"
+    return "unknown"

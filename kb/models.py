@@ -1,0 +1,216 @@
+"""The knowledge base's schema: SQLAlchemy 2.0 typed models, the one definition Alembic migrates.
+
+Every fact that came from a guide keeps its provenance: a mention belongs to an edition (and a
+section of it), a prerequisite keeps the sentences that state it, edition by edition.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import (
+    Boolean,
+    DateTime,
+    Float,
+    ForeignKey,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+    func,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+EDITION_FORMATS = ("jekyll-markdown", "markdown", "text", "lynx", "html")
+PREREQUISITE_ORIGINS = ("stated", "suggested-order", "curated", "inferred")
+ACCESS = ("free", "paid", "unknown")
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class Source(Base):
+    """One post (a guide), across all its editions."""
+
+    __tablename__ = "source"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(String(500))
+    author: Mapped[str | None] = mapped_column(String(200))
+
+    editions: Mapped[list[Edition]] = relationship(
+        back_populates="source", order_by="Edition.id", cascade="all, delete-orphan"
+    )
+
+
+class Edition(Base):
+    """One imported document of a source; its decoded text is kept so the source can be rebuilt."""
+
+    __tablename__ = "edition"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    source_id: Mapped[int] = mapped_column(ForeignKey("source.id", ondelete="CASCADE"), index=True)
+    format: Mapped[str] = mapped_column(String(20))
+    origin: Mapped[str] = mapped_column(String(2000))
+    sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    title: Mapped[str | None] = mapped_column(String(500))
+    author: Mapped[str | None] = mapped_column(String(200))
+    published: Mapped[str | None] = mapped_column(String(40))
+    content: Mapped[str] = mapped_column(Text)
+    imported_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+    source: Mapped[Source] = relationship(back_populates="editions")
+    sections: Mapped[list[Section]] = relationship(
+        back_populates="edition", order_by="Section.position", cascade="all, delete-orphan"
+    )
+
+
+class Section(Base):
+    """A heading of an edition, in order; linked to the topic it is about, when there is one."""
+
+    __tablename__ = "section"
+    __table_args__ = (UniqueConstraint("edition_id", "position"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    edition_id: Mapped[int] = mapped_column(ForeignKey("edition.id", ondelete="CASCADE"))
+    position: Mapped[int] = mapped_column(Integer)
+    level: Mapped[int] = mapped_column(Integer)
+    title: Mapped[str] = mapped_column(String(500))
+    topic_id: Mapped[int | None] = mapped_column(ForeignKey("topic.id", ondelete="SET NULL"))
+
+    edition: Mapped[Edition] = relationship(back_populates="sections")
+
+
+class Topic(Base):
+    """A concept or skill a guide teaches (Python, linear algebra, CNN, MNIST...)."""
+
+    __tablename__ = "topic"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(100), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+
+    aliases: Mapped[list[TopicAlias]] = relationship(
+        back_populates="topic", order_by="TopicAlias.alias", cascade="all, delete-orphan"
+    )
+
+
+class TopicAlias(Base):
+    """Another name of a topic ("CNN", "convolutional neural networks", the token "id98")."""
+
+    __tablename__ = "topic_alias"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    topic_id: Mapped[int] = mapped_column(ForeignKey("topic.id", ondelete="CASCADE"), index=True)
+    alias: Mapped[str] = mapped_column(String(200), unique=True)
+
+    topic: Mapped[Topic] = relationship(back_populates="aliases")
+
+
+class Prerequisite(Base):
+    """`topic` requires `requires`; the graph of these edges is kept acyclic."""
+
+    __tablename__ = "prerequisite"
+    __table_args__ = (UniqueConstraint("topic_id", "requires_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    topic_id: Mapped[int] = mapped_column(ForeignKey("topic.id", ondelete="CASCADE"), index=True)
+    requires_id: Mapped[int] = mapped_column(ForeignKey("topic.id", ondelete="CASCADE"), index=True)
+    origin: Mapped[str] = mapped_column(String(20))
+    reason: Mapped[str] = mapped_column(String(500))
+    confidence: Mapped[float] = mapped_column(Float)
+
+    topic: Mapped[Topic] = relationship(foreign_keys=[topic_id])
+    requires: Mapped[Topic] = relationship(foreign_keys=[requires_id])
+    evidence: Mapped[list[PrerequisiteEvidence]] = relationship(
+        back_populates="prerequisite",
+        order_by="(PrerequisiteEvidence.edition_id, PrerequisiteEvidence.sentence)",
+        cascade="all, delete-orphan",
+    )
+
+
+class PrerequisiteEvidence(Base):
+    """A sentence of an edition that states (or, by its order, suggests) a prerequisite."""
+
+    __tablename__ = "prerequisite_evidence"
+    __table_args__ = (UniqueConstraint("prerequisite_id", "edition_id", "sentence"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    prerequisite_id: Mapped[int] = mapped_column(
+        ForeignKey("prerequisite.id", ondelete="CASCADE"), index=True
+    )
+    edition_id: Mapped[int] = mapped_column(ForeignKey("edition.id", ondelete="CASCADE"), index=True)
+    sentence: Mapped[str] = mapped_column(String(2000))
+
+    prerequisite: Mapped[Prerequisite] = relationship(back_populates="evidence")
+
+
+class Resource(Base):
+    """A learning resource, once per canonical URL, with its best title and kind."""
+
+    __tablename__ = "resource"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    url_key: Mapped[str] = mapped_column(String(2000), unique=True)
+    url: Mapped[str] = mapped_column(String(2000))
+    title: Mapped[str] = mapped_column(String(500))
+    kind: Mapped[str] = mapped_column(String(30))
+    kind_rule: Mapped[str] = mapped_column(String(200))
+    kind_confidence: Mapped[float] = mapped_column(Float)
+    access: Mapped[str] = mapped_column(String(10))
+    url_case_uncertain: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    mentions: Mapped[list[Mention]] = relationship(
+        back_populates="resource", order_by="(Mention.edition_id, Mention.position)"
+    )
+    topics: Mapped[list[Topic]] = relationship(secondary="resource_topic", order_by="Topic.slug")
+
+
+class Mention(Base):
+    """A place where an edition mentions a resource: by a link, or by name in a link-less edition."""
+
+    __tablename__ = "mention"
+    __table_args__ = (UniqueConstraint("edition_id", "position"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    resource_id: Mapped[int] = mapped_column(
+        ForeignKey("resource.id", ondelete="CASCADE"), index=True
+    )
+    edition_id: Mapped[int] = mapped_column(ForeignKey("edition.id", ondelete="CASCADE"), index=True)
+    section_id: Mapped[int | None] = mapped_column(ForeignKey("section.id", ondelete="SET NULL"))
+    position: Mapped[int] = mapped_column(Integer)
+    anchor: Mapped[str] = mapped_column(String(1000))
+    context: Mapped[str] = mapped_column(String(4000))
+    # The link as this edition writes it (repaired); None where the edition names it without a link.
+    url: Mapped[str | None] = mapped_column(String(2000))
+    url_case_uncertain: Mapped[bool] = mapped_column(Boolean, default=False)
+    # True where the edition does not mark where the link text ends (a text dump), so the
+    # anchor is a guess and loses to exact anchors when the resource's title is chosen.
+    anchor_inferred: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    resource: Mapped[Resource] = relationship(back_populates="mentions")
+    edition: Mapped[Edition] = relationship()
+    section: Mapped[Section | None] = relationship()
+
+
+class ResourceTopic(Base):
+    """Which topics a resource teaches."""
+
+    __tablename__ = "resource_topic"
+
+    resource_id: Mapped[int] = mapped_column(
+        ForeignKey("resource.id", ondelete="CASCADE"), primary_key=True
+    )
+    topic_id: Mapped[int] = mapped_column(
+        ForeignKey("topic.id", ondelete="CASCADE"), primary_key=True, index=True
+    )

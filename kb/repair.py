@@ -1,0 +1,122 @@
+"""Repair of text that lost its case, its non-ASCII letters or some phrases (the lynx corpus dump).
+
+The damaged text is aligned with the other editions of the same post: both sides are reduced to a
+"skeleton" of lower-case ASCII letters and digits, so "fran  ois" (ç lost) and "François" meet as
+"franois", and an `idNNN` token matches whatever words the other edition has there. Where another
+edition has the words, they are taken with their case and accents; otherwise tokens become the
+topic table's words and each word takes the case it most often has in the other editions.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter, defaultdict
+from urllib.parse import urlsplit
+
+from kb.urls import url_case_key
+from kb.vocabulary import TOKEN, Vocabulary
+
+_WORD = re.compile(r"[A-Za-z][A-Za-z0-9'\u2019-]*")
+_TOKEN_GAP = "[a-z0-9]{1,60}?"
+_URL_TOKEN_GAP = "[^/?#&=]{1,80}?"
+_MIN_SKELETON = 4  # shorter phrases match by accident; they get word-by-word case instead
+
+
+def is_case_damaged(text: str) -> bool:
+    """True when a text has (almost) no capital letters: its case was lost."""
+    letters = [c for c in text if c.isalpha()]
+    return len(letters) > 200 and sum(c.isupper() for c in letters) < len(letters) / 1000
+
+
+def skeleton(text: str) -> tuple[str, list[int]]:
+    """Lower-case ASCII letters and digits of `text`, with each one's index in `text`."""
+    chars, positions = [], []
+    for index, char in enumerate(text):
+        if char.isascii() and char.isalnum():
+            chars.append(char.lower())
+            positions.append(index)
+    return "".join(chars), positions
+
+
+class Restorer:
+    """Repairs damaged phrases and URLs from reference texts and links of other editions."""
+
+    def __init__(self, texts: list[str], urls: list[str], vocabulary: Vocabulary):
+        self.vocabulary = vocabulary
+        self.text = "\n".join(texts)
+        self._skeleton, self._positions = skeleton(self.text)
+        self._urls: dict[str, str] = {}
+        for url in sorted(urls):
+            self._urls.setdefault(url_case_key(url), url)
+        self._word_case = _word_cases(texts)
+
+    def phrase(self, damaged: str) -> tuple[str, bool]:
+        """(repaired phrase, whether another edition had it) for a damaged phrase or sentence."""
+        found = self._align(damaged)
+        if found is not None:
+            return found, True
+        return self._by_words(damaged), False
+
+    def url(self, damaged: str) -> tuple[str, bool]:
+        """(repaired URL, whether its case is known): another edition's URL, or a flagged guess."""
+        key = url_case_key(damaged)
+        if key in self._urls:
+            return self._urls[key], True
+        if TOKEN.search(damaged):
+            pattern = re.compile(_pattern(key, _URL_TOKEN_GAP, re.escape) + "$")
+            for candidate_key, original in self._urls.items():
+                if pattern.match(candidate_key):
+                    return original, True
+            damaged = TOKEN.sub(lambda m: self._token_words(m, "-"), damaged)
+        parts = urlsplit(damaged)
+        has_letters = any(c.isalpha() for c in parts.path + parts.query + parts.fragment)
+        return damaged, not has_letters
+
+    def _align(self, damaged: str) -> str | None:
+        literal, _ = skeleton(TOKEN.sub("", damaged))
+        if len(literal) < _MIN_SKELETON:
+            return None
+        pattern = re.compile(_pattern(damaged, _TOKEN_GAP, lambda part: skeleton(part)[0]))
+        for match in pattern.finditer(self._skeleton):
+            start = self._positions[match.start()]
+            end = self._positions[match.end() - 1] + 1
+            if _at_word_bounds(self.text, start, end):
+                lead = re.match(r"\W*", damaged).group()
+                trail = re.search(r"\W*$", damaged).group()
+                return (lead.strip() + self.text[start:end] + trail.rstrip()).strip()
+        return None
+
+    def _by_words(self, damaged: str) -> str:
+        text = TOKEN.sub(lambda m: self._token_words(m, " "), damaged)
+        text = _WORD.sub(lambda m: self._word_case.get(m.group(), m.group()), text)
+        return text[:1].upper() + text[1:]
+
+    def _token_words(self, match: re.Match[str], separator: str) -> str:
+        words = self.vocabulary.token_text(int(match[1]), bool(match[2]))
+        return match.group() if words is None else words.replace(" ", separator)
+
+
+def _pattern(damaged: str, gap: str, literal) -> str:
+    pieces = TOKEN.split(damaged)
+    # TOKEN has two groups, so split() yields literal, number, plural, literal, ...
+    parts = [literal(pieces[0])]
+    for index in range(1, len(pieces), 3):
+        parts.append(f"({gap})" + literal(pieces[index + 2]))
+    return "".join(parts)
+
+
+def _at_word_bounds(text: str, start: int, end: int) -> bool:
+    before = text[start - 1] if start > 0 else " "
+    after = text[end] if end < len(text) else " "
+    return not before.isalnum() and not after.isalnum()
+
+
+def _word_cases(texts: list[str]) -> dict[str, str]:
+    """Each lower-case word's most frequent written form, not counting sentence starts."""
+    forms: dict[str, Counter[str]] = defaultdict(Counter)
+    for text in texts:
+        for match in _WORD.finditer(text):
+            before = text[max(0, match.start() - 8) : match.start()].rstrip(" \t")
+            if before and before[-1] not in ".!?:\n\"\u201c":
+                forms[match.group().lower()][match.group()] += 1
+    return {word: counts.most_common(1)[0][0] for word, counts in forms.items()}
