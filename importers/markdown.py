@@ -34,9 +34,10 @@ _BLOCKS = {"paragraph_open": "paragraph", "blockquote_open": "quote", "footnote_
 
 
 def _parser() -> MarkdownIt:
-    return MarkdownIt("commonmark", {"linkify": True}).enable(["linkify", "table"]).use(
-        footnote_plugin
-    )
+    parser = MarkdownIt("commonmark", {"linkify": True}).enable(["linkify", "table"])
+    # Only URLs with a scheme become links: "deepsense.io" in running text is a name, not a link.
+    parser.linkify.set({"fuzzy_link": False})
+    return parser.use(footnote_plugin)
 
 
 def markdown_score(text: str) -> float:

@@ -56,7 +56,10 @@ def detect_format(text: str) -> str:
 
 
 def parse(data: bytes, origin: str, format: str | None = None) -> ParsedDocument:
-    text = decode(data, origin)
+    return parse_text(decode(data, origin), origin, format)
+
+
+def parse_text(text: str, origin: str, format: str | None = None) -> ParsedDocument:
     if format is not None and format not in IMPORTERS:
         raise InputError(origin, f"unknown format {format!r}; expected one of {', '.join(FORMATS)}")
     document = IMPORTERS[format or detect_format(text)].parse(text, origin)

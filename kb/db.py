@@ -2,10 +2,13 @@
 
 from alembic import command
 from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
 from kb.config import PROJECT_ROOT, database_url
+from kb.errors import SchemaError
 
 
 def make_engine(url: str | None = None) -> Engine:
@@ -37,3 +40,15 @@ def alembic_config(url: str) -> Config:
 def upgrade(url: str | None = None, revision: str = "head") -> None:
     """Build or migrate the schema: migrations are the only way the schema is made."""
     command.upgrade(alembic_config(url or database_url()), revision)
+
+
+def require_current_schema(engine: Engine) -> None:
+    """Refuse to work on a database the migrations have not brought to the latest version."""
+    head = ScriptDirectory.from_config(alembic_config(engine.url.render_as_string(False)))
+    with engine.connect() as connection:
+        current = MigrationContext.configure(connection).get_current_revision()
+    if current != head.get_current_head():
+        raise SchemaError(
+            f"the database at {engine.url!r} is at schema version {current or 'none'}, "
+            f"not {head.get_current_head()}: run `kb db upgrade`"
+        )

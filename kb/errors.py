@@ -16,3 +16,7 @@ class InputError(KBError):
 
 class NotFoundError(KBError):
     """A requested entity does not exist."""
+
+
+class SchemaError(KBError):
+    """The database schema is missing or not at the migrations' latest version."""

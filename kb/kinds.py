@@ -88,12 +88,11 @@ class _Url:
 
 
 def _parse(url: str) -> _Url | None:
+    """Host and path of a link; a relative link has an empty host but its path still counts."""
     try:
         parts = urlsplit(add_missing_scheme(url.strip()))
         host = (parts.hostname or "").removeprefix("www.")
     except ValueError:
-        return None
-    if not host:
         return None
     path = unquote(parts.path).lower()
     return _Url(host, tuple(s for s in path.split("/") if s), path)
@@ -194,7 +193,8 @@ def _url_verdict(u: _Url) -> tuple[str, str, float] | None:
         return "url:pypi.org project", "library", URL_STRONG
     if u.host in _LIBRARY_SITES and not segments:
         return "url:library homepage", "library", URL_STRONG
-    if u.host in _LIBRARY_SITES or u.host.startswith("docs.") or u.on("readthedocs.io"):
+    docs_site = u.host.startswith("docs.") or u.on("readthedocs.io", "readthedocs.org")
+    if docs_site or u.host in _LIBRARY_SITES:
         if "tutorial" in path:
             return "url:docs tutorial", "tutorial", URL_STRONG
         return "url:docs site", "documentation", URL_STRONG

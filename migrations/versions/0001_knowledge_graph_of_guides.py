@@ -2,7 +2,6 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-22 02:10:58.508794
 """
 
 from collections.abc import Sequence
@@ -210,7 +209,9 @@ def upgrade() -> None:
         sa.Column("position", sa.Integer(), nullable=False),
         sa.Column("anchor", sa.String(length=1000), nullable=False),
         sa.Column("context", sa.String(length=4000), nullable=False),
-        sa.Column("linked", sa.Boolean(), nullable=False),
+        sa.Column("url", sa.String(length=2000), nullable=True),
+        sa.Column("url_case_uncertain", sa.Boolean(), nullable=False),
+        sa.Column("anchor_inferred", sa.Boolean(), nullable=False),
         sa.ForeignKeyConstraint(
             ["edition_id"],
             ["edition.id"],

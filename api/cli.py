@@ -1,0 +1,148 @@
+"""The `kb` command: one session per command, owned here; exit status 2 for bad input."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+from rich.console import Console
+from rich.progress import Progress
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from importers.fetch import fetch
+from importers.pipeline import ImportInput, import_inputs
+from importers.registry import FORMATS, MAX_BYTES
+from kb import db
+from kb.errors import InputError
+from kb.export import dumps, export
+from kb.models import Edition, Mention, Prerequisite, Resource, Source, Topic
+
+BAD_INPUT = 2
+
+
+@click.group()
+@click.option(
+    "--database-url",
+    envvar="KB_DATABASE_URL",
+    help="SQLAlchemy URL of the knowledge base [env KB_DATABASE_URL; default: SQLite in instance/]",
+)
+@click.pass_context
+def main(context: click.Context, database_url: str | None) -> None:
+    """Knowledge base of deep-learning study guides."""
+    context.obj = database_url
+
+
+@main.group("db")
+def db_group() -> None:
+    """Manage the database schema."""
+
+
+@db_group.command("upgrade")
+@click.pass_obj
+def db_upgrade(database_url: str | None) -> None:
+    """Create or migrate the schema to the latest version."""
+    db.upgrade(database_url)
+    click.echo("database is at the latest schema version")
+
+
+@main.command("import")
+@click.argument("inputs", nargs=-1, required=True)
+@click.option("--format", "format_", type=click.Choice(FORMATS), help="Skip format detection.")
+@click.pass_obj
+def import_command(database_url: str | None, inputs: tuple[str, ...], format_: str | None) -> None:
+    """Import guides from files, folders or http(s) URLs, all in one transaction.
+
+    Editions of one post (drafts, reprints, dumps) are merged into one source. Importing the
+    same input again changes nothing. Bad input changes nothing and exits with status 2.
+    """
+    try:
+        items = _read_all(_expand(inputs), format_)
+        with _session(database_url) as session, session.begin():
+            report = import_inputs(session, items)
+    except InputError as error:
+        click.echo(f"error: {error}", err=True)
+        sys.exit(BAD_INPUT)
+    for rejected in report.rejected:
+        click.echo(f"warning: {rejected}", err=True)
+    click.echo(
+        f"imported {len(report.added)} new edition(s), {len(report.unchanged)} already known; "
+        f"sources: {', '.join(map(str, report.sources)) or 'none changed'}"
+    )
+
+
+@main.command("export")
+@click.option("--output", "-o", type=click.Path(dir_okay=False, writable=True), default="-")
+@click.pass_obj
+def export_command(database_url: str | None, output: str) -> None:
+    """Write the whole knowledge base as JSON (deterministic)."""
+    with _session(database_url) as session:
+        text = dumps(export(session))
+    with click.open_file(output, "w", encoding="utf-8") as handle:
+        handle.write(text)
+
+
+@main.command("stats")
+@click.pass_obj
+def stats_command(database_url: str | None) -> None:
+    """Count what the knowledge base holds."""
+    with _session(database_url) as session:
+        count = lambda *where, model: session.scalar(  # noqa: E731
+            select(func.count()).select_from(model).where(*where)
+        )
+        rows = [
+            ("sources", count(model=Source)),
+            ("editions", count(model=Edition)),
+            ("topics", count(model=Topic)),
+            ("prerequisites stated", count(Prerequisite.origin == "stated", model=Prerequisite)),
+            ("prerequisites by order", count(Prerequisite.origin != "stated", model=Prerequisite)),
+            ("resources", count(model=Resource)),
+            ("mentions by link", count(Mention.url.is_not(None), model=Mention)),
+            ("mentions by name", count(Mention.url.is_(None), model=Mention)),
+        ]
+        kinds = session.execute(
+            select(Resource.kind, func.count()).group_by(Resource.kind).order_by(Resource.kind)
+        ).all()
+    for name, value in rows + [(f"  {kind}", n) for kind, n in kinds]:
+        click.echo(f"{name:<24}{value:>8}")
+
+
+def _session(database_url: str | None) -> Session:
+    engine = db.make_engine(database_url)
+    db.require_current_schema(engine)
+    return db.session_factory(engine)()
+
+
+def _expand(inputs: tuple[str, ...]) -> list[str]:
+    """Folders stand for the files in them, in name order."""
+    expanded: list[str] = []
+    for given in inputs:
+        path = Path(given)
+        if not given.startswith(("http://", "https://")) and path.is_dir():
+            expanded += sorted(str(p) for p in path.iterdir() if p.is_file())
+        else:
+            expanded.append(given)
+    return expanded
+
+
+def _read_all(origins: list[str], format_: str | None) -> list[ImportInput]:
+    console = Console(stderr=True)
+    with Progress(console=console, transient=True, disable=len(origins) < 2) as progress:
+        task = progress.add_task("reading", total=len(origins))
+        items = []
+        for origin in origins:
+            items.append(ImportInput(origin, _read(origin), format_))
+            progress.advance(task)
+    return items
+
+
+def _read(origin: str) -> bytes:
+    if origin.startswith(("http://", "https://")) or "://" in origin:
+        return fetch(origin).content
+    path = Path(origin)
+    if not path.is_file():
+        raise InputError(origin, "no such file")
+    if path.stat().st_size > MAX_BYTES:
+        raise InputError(origin, f"too large: {path.stat().st_size:,} bytes, the limit is 20 MB")
+    return path.read_bytes()

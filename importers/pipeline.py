@@ -1,0 +1,284 @@
+"""Write imported documents into the knowledge base, in the caller's transaction.
+
+An import adds editions, then rebuilds every source that gained one from all of that source's
+editions (`importers.merge`), so the graph does not depend on the order of import. Inputs already
+imported (same sha256) change nothing. The caller commits, or rolls back on any error.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session, selectinload
+
+from importers.merge import EditionDoc, Merged, merge
+from importers.registry import decode, parse_text
+from kb import prerequisites
+from kb.models import (
+    Edition,
+    Mention,
+    Prerequisite,
+    PrerequisiteEvidence,
+    Resource,
+    ResourceTopic,
+    Section,
+    Source,
+    Topic,
+    TopicAlias,
+)
+from kb.resources import MentionView, describe
+from kb.sources import group_editions
+from kb.vocabulary import Vocabulary, default_vocabulary
+
+
+@dataclass(frozen=True)
+class ImportInput:
+    origin: str  # the path or URL as given
+    data: bytes
+    format: str | None = None  # None: detected from the content
+
+
+@dataclass
+class ImportReport:
+    added: list[str] = field(default_factory=list)  # origins of new editions
+    unchanged: list[str] = field(default_factory=list)  # origins already imported
+    sources: list[int] = field(default_factory=list)
+    rejected: list[prerequisites.Rejected] = field(default_factory=list)
+
+
+def import_inputs(
+    session: Session, inputs: Iterable[ImportInput], vocabulary: Vocabulary | None = None
+) -> ImportReport:
+    vocabulary = vocabulary or default_vocabulary()
+    report = ImportReport()
+    known = set(session.scalars(select(Edition.sha256)))
+    fresh = []  # (input, sha256, text, document)
+    for item in inputs:
+        text = decode(item.data, item.origin)  # each raises InputError on bad input
+        document = parse_text(text, item.origin, item.format)
+        sha = hashlib.sha256(item.data).hexdigest()
+        if sha in known:
+            report.unchanged.append(item.origin)
+            continue
+        known.add(sha)
+        fresh.append((item, sha, text, document))
+    if not fresh:
+        return report
+    sources = _assign_sources(session, [document for *_, document in fresh])
+    for (item, sha, text, document), source in zip(fresh, sources, strict=True):
+        session.add(
+            Edition(
+                source=source,
+                format=document.format,
+                origin=item.origin,
+                sha256=sha,
+                title=document.title,
+                author=document.author,
+                published=document.date,
+                content=text,
+            )
+        )
+        report.added.append(item.origin)
+    session.flush()
+    for source in dict.fromkeys(sources):
+        report.rejected += rebuild_source(session, source, vocabulary)
+        report.sources.append(source.id)
+    return report
+
+
+def _assign_sources(session: Session, documents) -> list[Source]:
+    existing: dict[int, list[str]] = defaultdict(list)
+    for source_id, content in session.execute(select(Edition.source_id, Edition.content)):
+        existing[source_id].append(content)
+    owners = group_editions(existing, [_text(d) for d in documents])
+    created: dict[int, Source] = {}
+    result = []
+    for owner, document in zip(owners, documents, strict=True):
+        if owner >= 0:
+            result.append(session.get(Source, owner))
+            continue
+        if owner not in created:
+            created[owner] = Source(title=document.title or "Untitled guide", author=document.author)
+            session.add(created[owner])
+        result.append(created[owner])
+    return result
+
+
+def _text(document) -> str:
+    return "\n".join(p.text for p in document.paragraphs)
+
+
+def rebuild_source(session: Session, source: Source, vocabulary: Vocabulary):
+    """Replace everything derived from the source's editions by a fresh merge of them all."""
+    editions = list(source.editions)
+    ids = [e.id for e in editions]
+    docs = [
+        EditionDoc(e.id, e.sha256, parse_text(e.content, e.origin, e.format))
+        for e in editions
+    ]
+    merged = merge(docs, vocabulary)
+    source.title, source.author = merged.title, merged.author
+    touched = set(session.scalars(select(Mention.resource_id).where(Mention.edition_id.in_(ids))))
+    session.execute(delete(Mention).where(Mention.edition_id.in_(ids)))
+    session.execute(delete(PrerequisiteEvidence).where(PrerequisiteEvidence.edition_id.in_(ids)))
+    session.execute(delete(Section).where(Section.edition_id.in_(ids)))
+    session.flush()
+    topics = _ensure_topics(session, merged, vocabulary)
+    sections = _write_sections(session, merged, topics)
+    touched |= _write_mentions(session, merged, sections)
+    session.flush()
+    _refresh_resources(session, touched, vocabulary, topics)
+    return _write_prerequisites(session, merged, topics)
+
+
+def _ensure_topics(session: Session, merged: Merged, vocabulary: Vocabulary) -> dict[str, Topic]:
+    wanted = set(merged.topics) | {t for s in merged.sections for t in s.topics}
+    topics = {t.slug: t for t in session.scalars(select(Topic).options(selectinload(Topic.aliases)))}
+    taken = {a.alias.casefold() for t in topics.values() for a in t.aliases}
+    for slug in sorted(wanted - set(topics)):
+        entry = vocabulary.entries[slug]
+        topic = Topic(slug=slug, name=entry.name)
+        names = list(entry.aliases) + [f"id{n}" for n in entry.tutorialbank]
+        for alias in names:
+            if alias.casefold() not in taken and alias.casefold() != entry.name.casefold():
+                taken.add(alias.casefold())
+                topic.aliases.append(TopicAlias(alias=alias))
+        session.add(topic)
+        topics[slug] = topic
+    session.flush()
+    return topics
+
+
+def _write_sections(session, merged: Merged, topics) -> dict[tuple[int, int], Section]:
+    rows = {}
+    for facts in merged.sections:
+        row = Section(
+            edition_id=facts.edition,
+            position=facts.position,
+            level=facts.level,
+            title=facts.title[:500],
+            topic_id=topics[facts.topics[0]].id if facts.topics else None,
+        )
+        session.add(row)
+        rows[(facts.edition, facts.position)] = row
+    session.flush()
+    return rows
+
+
+def _write_mentions(session, merged: Merged, sections) -> set[int]:
+    keys = {m.url_key for m in merged.mentions}
+    resources = {
+        r.url_key: r for r in session.scalars(select(Resource).where(Resource.url_key.in_(keys)))
+    }
+    for key in sorted(keys - set(resources)):
+        # Placeholder facts; _refresh_resources decides them from all the mentions.
+        resources[key] = Resource(
+            url_key=key, url=key, title=key, kind="other", kind_rule="default",
+            kind_confidence=0.0, access="unknown",
+        )
+        session.add(resources[key])
+    session.flush()
+    for facts in merged.mentions:
+        section = sections.get((facts.edition, facts.section)) if facts.section is not None else None
+        session.add(
+            Mention(
+                resource_id=resources[facts.url_key].id,
+                edition_id=facts.edition,
+                section_id=section.id if section else None,
+                position=facts.position,
+                anchor=facts.anchor[:1000],
+                context=facts.context[:4000],
+                url=facts.url,
+                url_case_uncertain=facts.url_case_uncertain,
+                anchor_inferred=facts.anchor_inferred,
+            )
+        )
+    return {r.id for r in resources.values()}
+
+
+def _refresh_resources(session: Session, ids: set[int], vocabulary, topics) -> None:
+    rows = session.scalars(
+        select(Resource)
+        .where(Resource.id.in_(ids))
+        .options(selectinload(Resource.mentions).selectinload(Mention.section))
+    )
+    section_topics = {t.id: t.slug for t in topics.values()}
+    for resource in rows:
+        if not resource.mentions:
+            session.delete(resource)
+            continue
+        views = [
+            MentionView(
+                anchor=m.anchor,
+                context=m.context,
+                url=m.url,
+                url_case_uncertain=m.url_case_uncertain,
+                anchor_inferred=m.anchor_inferred,
+                section_title=m.section.title if m.section else None,
+                section_topics=(section_topics[m.section.topic_id],)
+                if m.section and m.section.topic_id in section_topics
+                else (),
+            )
+            for m in resource.mentions
+        ]
+        facts = describe(resource.url_key, views, vocabulary)
+        resource.url = facts.url
+        resource.url_case_uncertain = facts.url_case_uncertain
+        resource.title = facts.title[:500]
+        resource.kind = facts.kind
+        resource.kind_rule = facts.kind_rule
+        resource.kind_confidence = facts.kind_confidence
+        resource.access = facts.access
+        session.execute(delete(ResourceTopic).where(ResourceTopic.resource_id == resource.id))
+        for slug in facts.topics:
+            if slug not in topics:
+                topics.update(_ensure_topic(session, slug, vocabulary))
+            session.add(ResourceTopic(resource_id=resource.id, topic_id=topics[slug].id))
+    session.flush()
+
+
+def _ensure_topic(session, slug, vocabulary):
+    return _ensure_topics(session, Merged("", None, None, topics={slug}), vocabulary)
+
+
+def _write_prerequisites(session: Session, merged: Merged, topics) -> list[prerequisites.Rejected]:
+    # Prerequisites no edition supports any more go; the rest are the other sources'.
+    orphans = select(Prerequisite.id).where(~Prerequisite.evidence.any())
+    session.execute(delete(Prerequisite).where(Prerequisite.id.in_(orphans)))
+    slugs = {t.id: slug for slug, t in topics.items()}
+    existing = {
+        (slugs[p.topic_id], slugs[p.requires_id]): p for p in session.scalars(select(Prerequisite))
+    }
+    grouped: dict[tuple[str, str], list[prerequisites.Statement]] = defaultdict(list)
+    for statement in merged.statements:
+        grouped[(statement.topic, statement.requires)].append(statement)
+
+    def priority(edge):
+        statements = grouped[edge]
+        stated = [s for s in statements if s.origin == "stated"]
+        return (not stated, -len({s.edition for s in statements}), edge)
+
+    kept, rejected = prerequisites.acyclic(existing, sorted(grouped, key=priority))
+    for edge in kept:
+        statements = grouped[edge]
+        stated = [s for s in statements if s.origin == "stated"]
+        chosen = stated or statements
+        row = existing.get(edge)
+        if row is None:
+            row = Prerequisite(topic_id=topics[edge[0]].id, requires_id=topics[edge[1]].id)
+            session.add(row)
+        if row.origin != "stated":  # a stated relation outranks one suggested by order
+            rules = sorted(chosen, key=lambda s: (s.rule, s.reason))
+            row.origin = chosen[0].origin
+            row.reason = rules[0].reason
+        editions = len({s.edition for s in chosen})
+        base = prerequisites.STATED_CONFIDENCE if stated else prerequisites.SUGGESTED_CONFIDENCE
+        row.confidence = round(min(0.95, base + 0.05 * (editions - 1)), 2)
+        for edition, sentence in sorted({(s.edition, s.sentence[:2000]) for s in chosen}):
+            row.evidence.append(PrerequisiteEvidence(edition_id=edition, sentence=sentence))
+    session.flush()
+    return rejected
