@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import click
@@ -15,14 +17,28 @@ from importers.fetch import fetch
 from importers.pipeline import ImportInput, import_inputs
 from importers.registry import FORMATS, MAX_BYTES
 from kb import db
-from kb.errors import InputError
+from kb.errors import InputError, KBError
 from kb.export import dumps, export
 from kb.models import Edition, Mention, Prerequisite, Resource, Source, Topic
 
 BAD_INPUT = 2
 
 
-@click.group()
+class _Commands(click.Group):
+    """Domain errors end a command with one line on stderr, never a traceback."""
+
+    def invoke(self, context: click.Context):
+        try:
+            return super().invoke(context)
+        except InputError as error:
+            click.echo(f"error: {error}", err=True)
+            sys.exit(BAD_INPUT)
+        except KBError as error:
+            click.echo(f"error: {error}", err=True)
+            sys.exit(1)
+
+
+@click.group(cls=_Commands)
 @click.option(
     "--database-url",
     envvar="KB_DATABASE_URL",
@@ -57,13 +73,9 @@ def import_command(database_url: str | None, inputs: tuple[str, ...], format_: s
     Editions of one post (drafts, reprints, dumps) are merged into one source. Importing the
     same input again changes nothing. Bad input changes nothing and exits with status 2.
     """
-    try:
-        items = _read_all(_expand(inputs), format_)
-        with _session(database_url) as session, session.begin():
-            report = import_inputs(session, items)
-    except InputError as error:
-        click.echo(f"error: {error}", err=True)
-        sys.exit(BAD_INPUT)
+    items = _read_all(_expand(inputs), format_)
+    with _session(database_url) as session, session.begin():
+        report = import_inputs(session, items)
     for rejected in report.rejected:
         click.echo(f"warning: {rejected}", err=True)
     click.echo(
@@ -108,10 +120,16 @@ def stats_command(database_url: str | None) -> None:
         click.echo(f"{name:<24}{value:>8}")
 
 
-def _session(database_url: str | None) -> Session:
+@contextmanager
+def _session(database_url: str | None) -> Iterator[Session]:
+    """The command's one session; its engine is closed with it."""
     engine = db.make_engine(database_url)
-    db.require_current_schema(engine)
-    return db.session_factory(engine)()
+    try:
+        db.require_current_schema(engine)
+        with db.session_factory(engine)() as session:
+            yield session
+    finally:
+        engine.dispose()
 
 
 def _expand(inputs: tuple[str, ...]) -> list[str]:

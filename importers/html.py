@@ -7,9 +7,10 @@ footer:
    `<main>` / `[role=main]` and the usual blog-theme containers (`.post-content`, `.entry-content`,
    `.post`, `#content`...); of several candidates of one kind, the one with the most text wins.
    Candidates inside `<nav>`, `<aside>`, `<header>`, `<footer>` or a related/share/comments widget
-   are ignored. Without any candidate, the element with the best paragraph-text density wins (a
-   readability-like score: the text of each `<p>` less its link text, credited in full to its
-   parent and half to its grandparent).
+   are ignored. Without any candidate, paragraph-text density decides (readability-like: each
+   `<p>` scores its text length less its link text, the scores add up in every ancestor, and the
+   deepest element holding two thirds of the page's score wins). A preferred candidate holding
+   less than a quarter of that element's text is taken for a teaser card and passed over.
 2. Inside the container, site chrome is skipped: header, nav, footer, aside, form, script, style,
    noscript, iframe, button... and elements whose class, id or role names a widget (share, social,
    related, comments, newsletter, subscribe, footer, sidebar, breadcrumb, nav, menu, widget).
@@ -25,6 +26,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import Any
 from urllib.parse import urldefrag, urljoin, urlsplit
 
 import lxml.etree
@@ -94,6 +96,8 @@ _CONTAINER_TIERS: tuple[tuple[str, str], ...] = (
         " or @id='content' or @id='main-content' or @id='main' or @id='post' or @id='article']",
     ),
 )
+# The density fallback takes the deepest element holding this share of the paragraph text.
+_DENSE_SHARE = 0.66
 # A preferred container with less than this share of the densest element's text is a teaser card.
 _MIN_CONTAINER_SHARE = 0.25
 
@@ -116,10 +120,13 @@ class HtmlImporter:
 
     def detect(self, text: str) -> float:
         head = text.lstrip("\ufeff \t\r\n")[:4000].lower()
-        if head.startswith(("<!doctype html", "<html")) or any(
-            marker in head for marker in _DOCUMENT_MARKERS
+        if head.startswith(("<!doctype html", "<html")) or (
+            head.startswith("<") and any(marker in head for marker in _DOCUMENT_MARKERS)
         ):
             return 0.9
+        lowered = text[:200000].lower()
+        if "<body" in lowered and "</body>" in lowered:
+            return 0.7  # a page behind some leading junk
         sample = text[:20000]
         tags = len(_HTML_TAG.findall(sample))
         lines = [line for line in sample.splitlines() if line.strip()]
@@ -127,7 +134,7 @@ class HtmlImporter:
             return 0.05
         tag_lines = sum(1 for line in lines if line.lstrip().startswith("<"))
         if tags >= 5 and tag_lines / len(lines) >= 0.5:
-            return 0.9
+            return 0.9  # a fragment made of tags
         if tags >= 5:
             return 0.4
         return 0.1
@@ -214,11 +221,15 @@ def _is_skipped(el) -> bool:
 
 def _text_length(el) -> int:
     """Length of the article-like text under `el`, chrome and widgets left out."""
-    total = len(normalize_space(el.text or ""))
-    for child in el:
-        if not _is_skipped(child):
-            total += _text_length(child)
-        total += len(normalize_space(child.tail or ""))
+    total = 0
+    stack = [el]
+    while stack:
+        node = stack.pop()
+        total += len(normalize_space(node.text or ""))
+        for child in node:
+            if not _is_skipped(child):
+                stack.append(child)
+            total += len(normalize_space(child.tail or ""))
     return total
 
 
@@ -259,8 +270,15 @@ def _find_container(body) -> tuple[lxml.html.HtmlElement | None, str]:
 
 
 def _densest(body) -> lxml.html.HtmlElement | None:
-    """The element with the most paragraph text, readability-style."""
+    """The deepest element holding most of the page's paragraph text, readability-style.
+
+    Each `<p>` outside chrome scores its text length less its link text; the scores add up in every
+    ancestor, and the deepest element with `_DENSE_SHARE` of the page's total wins (those elements
+    form one chain of ancestors, as two disjoint elements cannot both hold more than half).
+    """
     scores: dict[lxml.html.HtmlElement, float] = {}
+    depths: dict[lxml.html.HtmlElement, int] = {}
+    total = 0.0
     for p in body.iter("p"):
         if _in_chrome(p) or _is_skipped(p):
             continue
@@ -268,17 +286,22 @@ def _densest(body) -> lxml.html.HtmlElement | None:
         if not text:
             continue
         link_text = sum(len(normalize_space(a.text_content())) for a in p.iter("a"))
-        score = len(text) * (1 - min(link_text / len(text), 1.0))
-        parent = p.getparent()
-        if parent is not None:
-            scores[parent] = scores.get(parent, 0.0) + score
-            grandparent = parent.getparent()
-            if grandparent is not None and _tag(grandparent) != "html":
-                scores[grandparent] = scores.get(grandparent, 0.0) + score / 2
-    if not scores:
+        score = len(text) - min(link_text, len(text))
+        if score <= 0:
+            continue
+        total += score
+        ancestors = [p, *p.iterancestors()]
+        for depth, el in enumerate(reversed(ancestors)):
+            scores[el] = scores.get(el, 0.0) + score
+            depths[el] = depth
+    if total <= 0:
         return None
-    best = max(scores.items(), key=lambda item: item[1])
-    return best[0] if best[1] > 0 else None
+    dense = [el for el, score in scores.items() if score >= _DENSE_SHARE * total]
+    best = max(dense, key=lambda el: depths[el])
+    # a single paragraph is not a container: take its parent, so lists and headings around it count
+    if _tag(best) == "p" and best.getparent() is not None:
+        best = best.getparent()
+    return best if _tag(best) != "html" else body
 
 
 # --- metadata ---------------------------------------------------------------------------------
@@ -295,29 +318,31 @@ def _meta(root, key: str) -> str | None:
 
 def _heading_text(el) -> str:
     parts: list[str] = []
-
-    def visit(node) -> None:
-        if node.text:
-            parts.append(node.text)
-        for child in node:
+    stack: list[Any] = [el]  # elements to open, or tail strings
+    while stack:
+        node = stack.pop()
+        if isinstance(node, str):
+            parts.append(node)
+            continue
+        for child in reversed(node):
+            if child.tail:
+                stack.append(child.tail)
             tag = _tag(child)
             skip = tag is None or _is_skipped(child)
             if tag == "a" and (child.get("href") or "").startswith("#"):
                 # heading permalinks ("#", "¶") and footnote markers are not part of the title
                 skip = skip or not re.search(r"\w", child.text_content()) or _is_note_link(child)
             if not skip:
-                visit(child)
-            if child.tail:
-                parts.append(child.tail)
-
-    visit(el)
+                stack.append(child)
+        if node.text:
+            parts.append(node.text)
     return normalize_space("".join(parts))
 
 
 def _title(root, container) -> tuple[str | None, lxml.html.HtmlElement | None]:
     for h1 in container.iter("h1"):
         text = _heading_text(h1)
-        if text:
+        if text and not _in_site_chrome(h1, container):
             return text, h1
     og_title = _meta(root, "og:title") or _meta(root, "twitter:title")
     if og_title:
@@ -336,6 +361,33 @@ def _title(root, container) -> tuple[str | None, lxml.html.HtmlElement | None]:
     if site_name and title.endswith(f" - {site_name}"):
         title = title[: -len(f" - {site_name}")].strip()
     return title or None, None
+
+
+def _in_site_chrome(el, container) -> bool:
+    """True for an element of the container that sits in a site header, nav, aside or widget.
+
+    A post's own `<header>` (title, byline) is not site chrome; a `role=banner` header, one named
+    "site"/"masthead", or one right under `<body>` is.
+    """
+    for ancestor in el.iterancestors():
+        if ancestor is container:
+            return False
+        tag = _tag(ancestor)
+        role = (ancestor.get("role") or "").lower()
+        if tag in ("nav", "aside", "footer") or _is_widget(ancestor):
+            return True
+        if role in _CHROME_ROLES and role != "banner":
+            return True
+        if tag == "header" or role == "banner":
+            parent = ancestor.getparent()
+            site_words = ("site", "masthead", "banner", "top")
+            if (
+                role == "banner"
+                or any(token.startswith(site_words) for token in _tokens(ancestor))
+                or (parent is not None and _tag(parent) == "body")
+            ):
+                return True
+    return False
 
 
 def _author(root, container) -> str | None:
@@ -456,20 +508,34 @@ class _Walker:
     _inline_depth: int = 0
 
     # -- traversal --
+    # An explicit stack rather than recursion: libxml2 nests elements up to 255 levels deep.
 
     def walk(self, container) -> None:
-        self._children(container)
+        stack: list[tuple[str, Any]] = []
+        self._open(container, stack)
+        while stack:
+            action, item = stack.pop()
+            if action == "text":
+                self._add(item)
+            elif action == "visit":
+                self._visit(item, stack)
+            elif action == "end-block":
+                self._flush()
+                self._kinds.pop()
+            else:  # end-link
+                self._end_link(*item)
         self._flush()
 
-    def _children(self, el) -> None:
+    def _open(self, el, stack: list[tuple[str, Any]]) -> None:
+        """Add the element's text now; schedule its children and their tails, in document order."""
+        for child in reversed(el):
+            if child.tail:
+                stack.append(("text", child.tail))
+            stack.append(("visit", child))
         if el.text:
             self._add(el.text)
-        for child in el:
-            self._visit(child)
-            if child.tail:
-                self._add(child.tail)
 
-    def _visit(self, el) -> None:
+    def _visit(self, el, stack: list[tuple[str, Any]]) -> None:
         tag = _tag(el)
         if tag is None or _is_skipped(el):
             return
@@ -484,44 +550,37 @@ class _Walker:
             self._add("\n")
             return
         if tag == "a":
-            self._link(el)
+            href = _clean_href(el.get("href"))
+            if href and self._same_page(href) and _is_note_link(el):
+                return  # the "1" of a footnote reference, the "↩" of a back-reference
+            self._inline_depth += 1
+            stack.append(("end-link", (el, href, self._buffer_len)))
+            self._open(el, stack)
             return
         if tag == "pre" and el.find(".//a") is None:
             self._flush()  # code, not running text
             return
         if tag in _BLOCK_TAGS and self._inline_depth == 0:
-            self._block(el, tag)
-            return
-        self._children(el)
+            self._flush()
+            own = "paragraph"
+            if _is_footnote_block(el, tag):
+                own = "footnote"
+            elif tag == "blockquote":
+                own = "quote"
+            elif tag in ("li", "dd"):
+                own = "item"
+            outer = self._kinds[-1]
+            self._kinds.append(own if _KIND_RANK[own] > _KIND_RANK[outer] else outer)
+            stack.append(("end-block", None))
+        self._open(el, stack)
 
-    def _block(self, el, tag: str) -> None:
-        self._flush()
-        own = "paragraph"
-        if _is_footnote_block(el, tag):
-            own = "footnote"
-        elif tag == "blockquote":
-            own = "quote"
-        elif tag in ("li", "dd"):
-            own = "item"
-        outer = self._kinds[-1]
-        self._kinds.append(own if _KIND_RANK[own] > _KIND_RANK[outer] else outer)
-        self._children(el)
-        self._flush()
-        self._kinds.pop()
-
-    def _link(self, a) -> None:
-        href = _clean_href(a.get("href"))
-        if href and self._same_page(href) and _is_note_link(a):
-            return  # "1" of a footnote reference, "↩" of a back-reference
-        start = self._buffer_len
-        self._inline_depth += 1
-        self._children(a)
+    def _end_link(self, a, href: str, start: int) -> None:
         self._inline_depth -= 1
         if not normalize_space("".join(self._buffer)[start:]):
             alts = [normalize_space(img.get("alt") or "") for img in a.iter("img")]
             alt = next((text for text in alts if text), "")
             if alt:
-                self._add(f" {alt} ")
+                self._add(alt)
         if a.get("href") is not None:
             self._pending.append(_Pending(href=href, start=start, end=self._buffer_len))
 

@@ -22,7 +22,7 @@ _IMAGE = re.compile(r"\[[^\]\s]*\.(?:gif|png|jpe?g|svg|webp)\]|\[IMG\]", re.I)
 _ITEM = re.compile(r"^(\s*)(?:[*+#o@-]|\d+\.)\s+")
 _ANCHOR_BREAK = re.compile(r"\[\d+\]|[.!?;,()\"](?=\s|$)|[;()]|\s[-\u2013]\s|\s(?:by|see)\s")
 _TRAILING_WORDS = {"a", "an", "and", "at", "for", "of", "on", "or", "the", "to", "with", "from"}
-_ANCHOR_WORDS = 12
+_ANCHOR_WORDS = 16
 # Links that belong to the page's chrome (sharing, feeds, mail), never to the article.
 _CHROME_URL = re.compile(
     r"^(?:javascript:|mailto:)|/(?:share|sharer|intent|submitlink|submit)\b|shareArticle"

@@ -5,6 +5,8 @@ from __future__ import annotations
 import codecs
 import re
 
+import ftfy
+
 from importers.base import Importer
 from importers.document import ParsedDocument
 from importers.html import HtmlImporter
@@ -47,7 +49,9 @@ def decode(data: bytes, origin: str) -> str:
         ) from None
     if len(_CONTROL.findall(text[:65536])) > 8:
         raise InputError(origin, "binary content (control characters), not a text document")
-    return text.replace("\r\n", "\n")
+    # Copies that went through a wrong encoding once ("EC2 â€“ a step") are mended: a dash
+    # garbled in one edition would otherwise become a title for all of them.
+    return ftfy.fix_encoding(text.replace("\r\n", "\n"))
 
 
 def detect_format(text: str) -> str:

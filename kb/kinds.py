@@ -120,106 +120,103 @@ _DATE_PATH = re.compile(r"/(?:19|20)\d\d/\d\d?/")
 
 
 def _url_decision(u: _Url | None) -> KindDecision | None:
-    verdict = _url_verdict(u) if u is not None else None
-    return KindDecision(verdict[1], verdict[0], verdict[2]) if verdict else None
-
-
-def _url_verdict(u: _Url) -> tuple[str, str, float] | None:
-    """(rule, kind, confidence) of the first URL rule that matches; order matters."""
+    """The verdict of the first URL rule that matches; the order of the rules matters."""
+    if u is None:
+        return None
     path, segments = u.path, u.segments
     labels = u.host.split(".")
 
     # Notebooks, wherever they are hosted (a .ipynb on GitHub is a notebook, not a repository).
     if path.endswith(".ipynb"):
-        return "url:*.ipynb", "notebook", URL_STRONG
+        return KindDecision("notebook", "url:*.ipynb", URL_STRONG)
     if u.on("nbviewer.jupyter.org", "nbviewer.org", "colab.research.google.com"):
-        return "url:nbviewer/colab", "notebook", URL_STRONG
+        return KindDecision("notebook", "url:nbviewer/colab", URL_STRONG)
     if u.on("kaggle.com"):
         if {"code", "kernels"} & set(segments):
-            return "url:kaggle notebook", "notebook", URL_STRONG
+            return KindDecision("notebook", "url:kaggle notebook", URL_STRONG)
         if u.first("datasets"):
-            return "url:kaggle datasets", "dataset", URL_STRONG
+            return KindDecision("dataset", "url:kaggle datasets", URL_STRONG)
     if u.on("huggingface.co") and u.first("datasets"):
-        return "url:huggingface.co datasets", "dataset", URL_STRONG
+        return KindDecision("dataset", "url:huggingface.co datasets", URL_STRONG)
 
     # Videos.
     if u.on("youtube.com"):
         if u.first("watch", "embed", "shorts"):
-            return "url:youtube.com/watch", "video", URL_STRONG
+            return KindDecision("video", "url:youtube.com/watch", URL_STRONG)
         if u.first("playlist"):
-            return "url:youtube.com/playlist", "video", URL_STRONG
+            return KindDecision("video", "url:youtube.com/playlist", URL_STRONG)
     if u.on("youtu.be", "videolectures.net") or (u.on("vimeo.com") and path[1:].isdigit()):
-        return "url:video host", "video", URL_STRONG
+        return KindDecision("video", "url:video host", URL_STRONG)
 
     # Papers.
     if u.on("arxiv.org") and u.first("abs", "pdf"):
-        return "url:arxiv abs/pdf", "paper", URL_STRONG
+        return KindDecision("paper", "url:arxiv abs/pdf", URL_STRONG)
     if u.on(*_PAPER_HOSTS) and segments:
-        return "url:paper host", "paper", URL_STRONG
+        return KindDecision("paper", "url:paper host", URL_STRONG)
     academic = u.on("arxiv.org", *_PAPER_HOSTS) or "edu" in labels or labels[-2:-1] == ["ac"]
     if path.endswith(".pdf") and academic:
-        return "url:academic pdf", "paper", URL_STRONG
+        return KindDecision("paper", "url:academic pdf", URL_STRONG)
 
     # GitHub: a repository or a source file in one (notebooks were handled above).
     if u.host == "github.com" and len(segments) >= 2:
         if len(segments) == 2 or segments[2] == "tree":
-            return "url:github.com repository", "code repository", URL_STRONG
+            return KindDecision("code repository", "url:github.com repository", URL_STRONG)
         if segments[2] == "blob" and path.endswith(_CODE_EXTENSIONS):
-            return "url:github.com source file", "code repository", URL_STRONG
+            return KindDecision("code repository", "url:github.com source file", URL_STRONG)
 
     # Social posts.
     if u.on("twitter.com", "x.com") and "status" in segments:
-        return "url:twitter.com status", "social post", URL_STRONG
+        return KindDecision("social post", "url:twitter.com status", URL_STRONG)
     if (u.on("reddit.com") and "comments" in segments) or u.on("news.ycombinator.com"):
-        return "url:forum thread", "social post", URL_STRONG
+        return KindDecision("social post", "url:forum thread", URL_STRONG)
 
     if u.on("wikipedia.org"):  # an encyclopedia entry
-        return "url:wikipedia", "article", URL_STRONG
+        return KindDecision("article", "url:wikipedia", URL_STRONG)
 
     # Books and courses sold or hosted by their publishers.
     if (u.on("manning.com") and u.first("books")) or (
         u.on("oreilly.com") and u.first("library", "product")
     ):
-        return "url:book publisher", "book", URL_STRONG
+        return KindDecision("book", "url:book publisher", URL_STRONG)
     if (
         (u.on("coursera.org") and u.first("learn", "specializations"))
         or (u.on("edx.org", "udacity.com", "udemy.com") and u.first("course", "courses"))
         or u.host == "course.fast.ai"
     ):
-        return "url:course platform", "course", URL_STRONG
+        return KindDecision("course", "url:course platform", URL_STRONG)
 
     # Libraries and their documentation.
     if u.on("pypi.org") and u.first("project"):
-        return "url:pypi.org project", "library", URL_STRONG
+        return KindDecision("library", "url:pypi.org project", URL_STRONG)
     if u.host in _LIBRARY_SITES and not segments:
-        return "url:library homepage", "library", URL_STRONG
+        return KindDecision("library", "url:library homepage", URL_STRONG)
     docs_site = u.host.startswith("docs.") or u.on("readthedocs.io", "readthedocs.org")
     if docs_site or u.host in _LIBRARY_SITES:
         if "tutorial" in path:
-            return "url:docs tutorial", "tutorial", URL_STRONG
-        return "url:docs site", "documentation", URL_STRONG
+            return KindDecision("tutorial", "url:docs tutorial", URL_STRONG)
+        return KindDecision("documentation", "url:docs site", URL_STRONG)
 
     # Likely, but the author's words in the anchor may know better.
     if u.on("gist.github.com"):
-        return "url:gist.github.com", "code repository", URL_LIKELY
+        return KindDecision("code repository", "url:gist.github.com", URL_LIKELY)
     if u.on("youtube.com") and segments:
-        return "url:youtube.com channel", "video", URL_LIKELY
+        return KindDecision("video", "url:youtube.com channel", URL_LIKELY)
     if u.on("distill.pub") and segments:  # a peer-reviewed journal
-        return "url:distill.pub article", "paper", URL_LIKELY
+        return KindDecision("paper", "url:distill.pub article", URL_LIKELY)
     if labels[0] == "amazon":  # amazon.com, amazon.co.uk, ...; a DL guide links books there
-        return "url:amazon product", "book", URL_LIKELY
+        return KindDecision("book", "url:amazon product", URL_LIKELY)
 
     # Hints only: any sentence around the link says more.
     if u.on("github.com", "gitlab.com", "bitbucket.org"):
-        return "url:code host", "code repository", URL_HINT
+        return KindDecision("code repository", "url:code host", URL_HINT)
     if u.on("twitter.com", "x.com", "reddit.com", "facebook.com", "linkedin.com"):
-        return "url:social site", "social post", URL_HINT
+        return KindDecision("social post", "url:social site", URL_HINT)
     words = u.words()
     for kind, path_words in _PATH_WORDS:
         if words & path_words:
-            return f"url:path '{kind}'", kind, URL_HINT
+            return KindDecision(kind, f"url:path '{kind}'", URL_HINT)
     if path.endswith(".pdf"):
-        return "url:*.pdf", "paper", URL_HINT
+        return KindDecision("paper", "url:*.pdf", URL_HINT)
     return None
 
 

@@ -88,8 +88,15 @@ class Restorer:
 
     def _by_words(self, damaged: str) -> str:
         text = TOKEN.sub(lambda m: self._token_words(m, " "), damaged)
-        text = _WORD.sub(lambda m: self._word_case.get(m.group(), m.group()), text)
+        text = _WORD.sub(lambda m: self._cased(m.group()), text)
         return text[:1].upper() + text[1:]
+
+    def _cased(self, word: str) -> str:
+        if word in self._word_case:
+            return self._word_case[word]
+        if word.endswith("s") and word[:-1] in self._word_case:  # "cnns": as "CNN", plus "s"
+            return self._word_case[word[:-1]] + "s"
+        return word
 
     def _token_words(self, match: re.Match[str], separator: str) -> str:
         words = self.vocabulary.token_text(int(match[1]), bool(match[2]))

@@ -15,12 +15,14 @@ from kb.kinds import classify, classify_access
 from kb.urls import best_display_url
 from kb.vocabulary import Vocabulary
 
-# Link texts that say where, not what: never a resource's title while a better one exists.
-_GENERIC = re.compile(
-    r"^(?:here|this|link|pdf|pdf here|source|code|this one|click here|more|see|read more|"
-    r"tweet|post|\W*)$",
+# Link texts that say where, not what: never a title; the URL's own words are better.
+_MEANINGLESS = re.compile(
+    r"^(?:here|this|link|pdf|pdf here|source|code|this one|click here|more|see|read more|\W*)$",
     re.I,
 )
+# Link texts that lean on their sentence ("its videos", "and for videos!"): a title only when
+# no mention has a better one.
+_WEAK = re.compile(r"^(?:its|their|his|her|my|our|and|or|also|e\.g\.|for|with|by)\b", re.I)
 
 
 @dataclass(frozen=True)
@@ -70,14 +72,18 @@ def describe(url_key: str, mentions: list[MentionView], vocabulary: Vocabulary) 
 
 
 def best_title(mentions: list[MentionView], url: str) -> str:
-    """The anchor the author wrote most often; exact anchors beat inferred ones, words beat
-    "here", a longer anchor beats a shorter one; the URL's last words when there is none."""
-    counts = Counter(m.anchor for m in mentions if m.anchor and not _GENERIC.match(m.anchor))
+    """The anchor the author wrote most often: self-standing anchors first, then exact before
+    inferred ones, then the most frequent, then the longest; the URL's words when none says what."""
+    counts = Counter(m.anchor for m in mentions if m.anchor and not _MEANINGLESS.match(m.anchor))
     if not counts:
         return _title_from_url(url)
-    inferred = {m.anchor: m.anchor_inferred for m in mentions}
-    exact_first = sorted(counts, key=lambda a: (inferred[a], -counts[a], -len(a), a))
-    best = exact_first[0]
+    # An anchor some edition wrote exactly is exact, whichever mention is looked at first.
+    exact = {m.anchor for m in mentions if not m.anchor_inferred}
+    inferred = {a: a not in exact for a in counts}
+    ranked = sorted(
+        counts, key=lambda a: (bool(_WEAK.match(a)), inferred[a], -counts[a], -len(a), a)
+    )
+    best = ranked[0]
     return best if not best.startswith(("http://", "https://")) else _title_from_url(best)
 
 

@@ -114,7 +114,7 @@ def normalize_url(url: str) -> str:
 
     userinfo, _, _ = parts.netloc.rpartition("@")
     netloc = (userinfo + "@" if userinfo else "") + _normalize_host(parts.hostname)
-    if port is not None:
+    if port is not None and port not in _DEFAULT_PORTS:
         netloc += f":{port}"
 
     key = "https://" + netloc + _normalize_path(parts.path)

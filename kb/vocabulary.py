@@ -15,7 +15,8 @@ from functools import cache
 from importlib import resources
 from pathlib import Path
 
-TOKEN = re.compile(r"\bid(\d{1,3})(s?)\b")
+# Tokens stand in words and in URLs ("mnist_id98.py", "r-id98"), so "_" and "-" bound them too.
+TOKEN = re.compile(r"(?<![A-Za-z0-9])id(\d{1,3})(s?)(?![A-Za-z0-9])")
 
 
 @dataclass(frozen=True)

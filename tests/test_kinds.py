@@ -1,0 +1,509 @@
+"""Kinds and access of learning resources, on links from the 2017 deep-learning guide."""
+
+import dataclasses
+import re
+
+import pytest
+
+from kb.kinds import KINDS, KindDecision, classify, classify_access
+
+# (url, anchor, context, section, kind, rule); anchors and contexts are the guide's own words.
+GUIDE_LINKS = [
+    (
+        "https://www.youtube.com/watch?v=flzGjnJLyS0",
+        "use pigeons",
+        "If you like to use neural networks with less code than Keras, the only option is to use"
+        " pigeons.",
+        None,
+        "video",
+        "url:youtube.com/watch",
+    ),
+    (
+        "https://www.youtube.com/playlist?list=PLLvH2FwAQhnpj1WEB-jHmPuUeQ8mX-XXG",
+        "its videos",
+        "CS231n: Convolutional Neural Networks for Visual Recognition by Andrej Karpathy and"
+        " its videos",
+        "Further reading",
+        "video",
+        "url:youtube.com/playlist",
+    ),
+    (
+        "http://lumiverse.io/series/neural-networks-demystified",
+        "Neural Networks Demystified",
+        "Neural Networks Demystified by Stephen Welch - video series",
+        None,
+        "video",
+        "context:'video series'",
+    ),
+    (
+        "https://github.com/stared/keras-mini-examples/blob/master/mnist_simple.ipynb",
+        "this minimal example",
+        "Or... if you want to use Keras in Python, see this minimal example",
+        "Let's play!",
+        "notebook",
+        "url:*.ipynb",
+    ),
+    (
+        "http://www.deeplearningbook.org/",
+        "Ian Goodfellow and Yoshua Bengio and Aaron Courville, Deep Learning, An MIT Press book",
+        "",
+        "Further reading",
+        "book",
+        "words:'book'",
+    ),
+    (
+        "http://www.deeplearningbook.org/contents/linear_algebra.html",
+        "Linear Algebra",
+        "Applied Math and Machine Learning Basics: Linear Algebra from the Deep Learning book",
+        "Mathematics",
+        "book",
+        "context:'book'",
+    ),
+    (
+        "https://arxiv.org/abs/1508.06576",
+        "A Neural Algorithm of Artistic Style",
+        "",
+        None,
+        "paper",
+        "url:arxiv abs/pdf",
+    ),
+    (
+        "http://playground.tensorflow.org/",
+        "TensorFlow Playground",
+        "And you can even play with it in your browser:",
+        None,
+        "interactive demo",
+        "words:'demo'",
+    ),
+    (
+        "http://playground.tensorflow.org/",
+        "",
+        "And you can even play with it in your browser:",
+        None,
+        "interactive demo",
+        "context:'in your browser'",
+    ),
+    (
+        "https://twitter.com/fchollet/status/852194634470223873",
+        "The state of deep learning frameworks (from GitHub metrics), April 2017.",
+        "",
+        "Keras",
+        "social post",
+        "url:twitter.com status",
+    ),
+    (
+        "https://www.manning.com/books/deep-learning-with-python",
+        "Deep Learning with Python",
+        "by François Chollet",
+        None,
+        "book",
+        "url:book publisher",
+    ),
+    (
+        "http://yann.lecun.com/exdb/mnist/",
+        "MNIST digit recognition dataset",
+        "Still, I recommend starting with MNIST digit recognition dataset"
+        " (60k grayscale 28x28 images)",
+        "MNIST",
+        "dataset",
+        "words:'dataset'",
+    ),
+    (
+        "https://www.cs.toronto.edu/~kriz/cifar.html",
+        "CIFAR-10 dataset",
+        "",
+        "CIFAR",
+        "dataset",
+        "words:'dataset'",
+    ),
+    (
+        "https://github.com/leriomaggio/deep-learning-keras-tensorflow",
+        "Deep Learning with Keras and TensorFlow",
+        "For a complete, interactive introduction to deep learning with Keras in Jupyter Notebook",
+        "Keras",
+        "code repository",
+        "url:github.com repository",
+    ),
+    (
+        "https://github.com/szilard/benchm-ml/tree/master/x1-data-higgs",
+        "logistic regression, random forest and deep learning on Higgs dataset",
+        "",
+        None,
+        "code repository",
+        "url:github.com repository",
+    ),
+    (
+        "https://github.com/fchollet/keras/blob/master/examples/mnist_cnn.py",
+        "",
+        "",
+        None,
+        "code repository",
+        "url:github.com source file",
+    ),
+    (
+        "https://gist.github.com/stared/70daf8e0334abf6e7527259e7221f568",
+        "gist for notMNIST loading and logistic regression in Keras",
+        "",
+        "notMNIST",
+        "code repository",
+        "url:gist.github.com",
+    ),
+    (
+        "https://www.kaggle.com/benhamner/d/benhamner/nips-papers/popular-datasets-over-time/code",
+        "popular datasets",
+        "",
+        "Datasets",
+        "notebook",
+        "url:kaggle notebook",
+    ),
+    (
+        "https://www.kaggle.com/datasets",
+        "Kaggle datasets",
+        "",
+        None,
+        "dataset",
+        "url:kaggle datasets",
+    ),
+    ("https://keras.io/", "Keras", "", None, "library", "url:library homepage"),
+    ("http://pytorch.org/", "PyTorch", "", "Frameworks", "library", "url:library homepage"),
+    (
+        "https://keras.io/datasets/",
+        "keras.datasets",
+        "included in keras.datasets",
+        "MNIST",
+        "documentation",
+        "url:docs site",
+    ),
+    (
+        "https://www.tensorflow.org/versions/master/tutorials/index.html",
+        "TensorFlow Tutorials",
+        "the official TensorFlow Tutorials is very good",
+        "TensorFlow",
+        "tutorial",
+        "url:docs tutorial",
+    ),
+    ("http://pytorch.org/tutorials/", "", "", None, "tutorial", "url:docs tutorial"),
+    (
+        "https://www.tensorflow.org/get_started/summaries_and_tensorboard",
+        "TensorBoard",
+        "",
+        None,
+        "documentation",
+        "url:docs site",
+    ),
+    (
+        "https://lasagne.readthedocs.io/",
+        "Lasagne",
+        "so one often uses libraries such as Lasagne",
+        "Other",
+        "documentation",
+        "url:docs site",
+    ),
+    (
+        "https://docs.scipy.org/doc/numpy-dev/user/quickstart.html",
+        "NumPy",
+        "",
+        None,
+        "documentation",
+        "url:docs site",
+    ),
+    (
+        "https://en.wikipedia.org/wiki/Softmax_function",
+        "softmax",
+        "",
+        None,
+        "article",
+        "url:wikipedia",
+    ),
+    (
+        "https://www.physics.ohio-state.edu/~jay/880/moreisdifferent.pdf",
+        "More is different",
+        "",
+        None,
+        "paper",
+        "url:academic pdf",
+    ),
+    (
+        "https://www.reddit.com/r/MachineLearning/comments/4casci/can_i_hug_that_i_trained_a_classifier_to_tell_you/",
+        "detecting huggable objects",
+        "",
+        None,
+        "social post",
+        "url:forum thread",
+    ),
+    (
+        "https://medium.com/towards-data-science/linear-algebra-cheat-sheet-for-deep-learning-cd67aba4526c",
+        "Linear algebra cheat sheet for deep learning",
+        "",
+        "Mathematics",
+        "article",
+        "words:'cheat sheet'",
+    ),
+    (
+        "https://transcranial.github.io/keras-js/",
+        "Keras.js Demo",
+        "to visualize and use real networks in your browser (e.g. ResNet-50)",
+        None,
+        "interactive demo",
+        "words:'demo'",
+    ),
+    (
+        "http://www.marekrei.com/blog/theano-tutorial/",
+        "Theano Tutorial",
+        "If you look at a place to start, I like this introduction:",
+        "Other",
+        "tutorial",
+        "words:'tutorial'",
+    ),
+    (
+        "https://cambridgespark.com/content/tutorials/convolutional-neural-networks-with-keras/index.html",
+        "Deep learning for complete beginners: convolutional neural networks with Keras",
+        "",
+        "Keras",
+        "tutorial",
+        "url:path 'tutorial'",
+    ),
+    (
+        "http://yaroslavvb.blogspot.com/2011/09/notmnist-dataset.html",
+        "notMNIST",
+        "A more interesting dataset, and harder for classical machine learning algorithms",
+        "notMNIST",
+        "dataset",
+        "context:'dataset'",
+    ),
+    (
+        "http://cs231n.github.io/",
+        "CS231n: Convolutional Neural Networks for Visual Recognition by Andrej Karpathy",
+        "",
+        "Courses",
+        "course",
+        "section:'Courses'",
+    ),
+    (
+        "https://medium.com/@karpathy/yes-you-should-understand-backprop-e2f06eab496b",
+        "Yes you should understand backprop",
+        "by Andrej Karpathy",
+        "Technical",
+        "article",
+        "default:blog-like",
+    ),
+    (
+        "http://karpathy.github.io/2015/05/21/rnn-effectiveness/",
+        "The Unreasonable Effectiveness of Recurrent Neural Networks",
+        "by Andrej Karpathy",
+        "General",
+        "article",
+        "default:blog-like",
+    ),
+    ("http://www.deepexcel.net/", "Deep Spreadsheets with ExcelNet", "", None, "other", "default"),
+]
+
+
+@pytest.mark.parametrize(("url", "anchor", "context", "section", "kind", "rule"), GUIDE_LINKS)
+def test_classify_guide_links(
+    url: str, anchor: str, context: str, section: str | None, kind: str, rule: str
+) -> None:
+    decision = classify(url, anchor, context, section)
+    assert (decision.kind, decision.rule) == (kind, rule)
+
+
+@pytest.mark.parametrize(
+    ("rule_pattern", "confidence"),
+    [
+        (r"url:(youtube|arxiv|\*\.ipynb|github\.com repository|docs|wikipedia).*", 0.9),
+        (r"words:.*", 0.8),
+        (r"url:gist\.github\.com", 0.7),
+        (r"context:.*", 0.6),
+        (r"url:path .*", 0.5),
+        (r"section:.*", 0.4),
+        (r"default:blog-like", 0.3),
+        (r"default", 0.1),
+    ],
+)
+def test_confidence_tiers(rule_pattern: str, confidence: float) -> None:
+    decisions = [classify(*link[:4]) for link in GUIDE_LINKS]
+    matching = [d for d in decisions if re.fullmatch(rule_pattern, d.rule)]
+    assert matching, f"no guide link is decided by {rule_pattern!r}"
+    assert {d.confidence for d in matching} == {confidence}
+
+
+@pytest.mark.parametrize(
+    ("url", "anchor", "context", "section", "kind", "rule"),
+    [
+        # a precise URL beats the author's word: this PDF mirror is a repository
+        (
+            "https://github.com/HFTrader/DeepLearningBook",
+            "the Deep Learning book as PDF",
+            "",
+            "Books",
+            "code repository",
+            "url:github.com repository",
+        ),
+        # an anchor word beats a likely URL guess (Amazon usually means a book)
+        (
+            "https://www.amazon.com/dp/B01N0JLIJ6",
+            "video course",
+            "",
+            None,
+            "course",
+            "words:'course'",
+        ),
+        # the anchor beats the context
+        (
+            "http://yann.lecun.com/exdb/mnist/",
+            "MNIST dataset",
+            "see the book for details",
+            None,
+            "dataset",
+            "words:'dataset'",
+        ),
+        # the context beats a loose URL hint
+        (
+            "https://github.com/stared",
+            "Piotr Migdał",
+            "my library of tools",
+            None,
+            "library",
+            "context:'library'",
+        ),
+        # a loose URL hint beats the section
+        (
+            "https://github.com/stared",
+            "Piotr Migdał",
+            "",
+            "Datasets",
+            "code repository",
+            "url:code host",
+        ),
+        # the section beats the defaults
+        ("http://www.deepexcel.net/", "ExcelNet", "", "Datasets", "dataset", "section:'Datasets'"),
+        (
+            "https://medium.com/@x/post-1",
+            "A post",
+            "",
+            "Frameworks",
+            "library",
+            "section:'Frameworks'",
+        ),
+    ],
+)
+def test_precedence(
+    url: str, anchor: str, context: str, section: str | None, kind: str, rule: str
+) -> None:
+    decision = classify(url, anchor, context, section)
+    assert (decision.kind, decision.rule) == (kind, rule)
+
+
+@pytest.mark.parametrize(
+    ("anchor", "context", "kind", "rule"),
+    [
+        # specific phrases are read before generic words
+        ("Neural Networks Demystified - video series", "", "video", "words:'video series'"),
+        ("CS231n lecture videos", "", "video", "words:'lecture videos'"),
+        (
+            "Immersive Linear Algebra",
+            "a linear algebra book with fully interactive figures",
+            "book",
+            "context:'book'",
+        ),
+        (
+            "A Visual and Interactive Guide to the Basics of Neural Networks",
+            "",
+            "tutorial",
+            "words:'tutorial'",
+        ),
+        ("François Chollet's tweet", "", "social post", "words:'tweet'"),
+        ("interactive figures", "", "interactive demo", "words:'interactive'"),
+        ("Keras", "a high-level neural network library in Python", "library", "context:'library'"),
+        ("Jupyter Notebook", "", "notebook", "words:'notebook'"),
+        # words must be whole words and not idioms
+        ("Facebook", "", "other", "default"),
+        ("notebooks of course", "", "notebook", "words:'notebook'"),
+        ("ExcelNet", "Of course, it is only a proof-of-principle solution", "other", "default"),
+    ],
+)
+def test_word_rules(anchor: str, context: str, kind: str, rule: str) -> None:
+    decision = classify("http://www.deepexcel.net/", anchor, context, None)
+    assert (decision.kind, decision.rule) == (kind, rule)
+
+
+def test_anchor_that_is_the_url_itself_is_not_a_description() -> None:
+    # as in the guide's "[twitter.com/fastml_extra](https://twitter.com/fastml_extra)"
+    url = "http://yaroslavvb.blogspot.com/2011/09/notmnist-dataset.html"
+    for anchor in (url, "yaroslavvb.blogspot.com/2011/09/notmnist-dataset.html"):
+        decision = classify(url, anchor, "", None)
+        assert (decision.kind, decision.rule) == ("dataset", "url:path 'dataset'")
+    decision = classify("http://www.deepexcel.net/", "", "see https://example.com/book-list", None)
+    assert decision.rule == "default"
+
+
+@pytest.mark.parametrize("link", GUIDE_LINKS)
+def test_every_decision_is_in_the_vocabulary(link: tuple) -> None:
+    decision = classify(*link[:4])
+    assert decision.kind in KINDS
+    assert 0.0 <= decision.confidence <= 1.0
+
+
+def test_classify_handles_links_that_are_not_web_urls() -> None:
+    assert classify("/imgs/a.png", "", "", None) == KindDecision("other", "default", 0.1)
+    assert classify("notes.ipynb", "", "", None).kind == "notebook"
+    assert classify("http://[::1", "a dataset", "", None).rule == "words:'dataset'"
+
+
+def test_kind_decision_is_validated_and_frozen() -> None:
+    with pytest.raises(ValueError):
+        KindDecision("podcast", "url:x", 0.9)
+    with pytest.raises(ValueError):
+        KindDecision("video", "url:x", 1.5)
+    decision = KindDecision("video", "url:x", 0.9)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        decision.kind = "book"  # type: ignore[misc]
+
+
+@pytest.mark.parametrize(
+    ("url", "anchor", "context", "access"),
+    [
+        (
+            "https://www.manning.com/books/deep-learning-with-python",
+            "Deep Learning with Python",
+            "",
+            "paid",
+        ),
+        (
+            "https://www.manning.com/books/deep-learning-with-python",
+            "",
+            "read it for free online",
+            "paid",
+        ),
+        (
+            "https://www.amazon.com/genesis-development-scientific-ludwik-fleck/dp/0226253252/",
+            "",
+            "",
+            "paid",
+        ),
+        ("https://www.amazon.co.uk/dp/0262035618", "", "", "paid"),
+        ("http://shop.oreilly.com/product/0636920052289.do", "", "", "paid"),
+        ("https://arxiv.org/abs/1508.06576", "", "", "free"),
+        ("https://github.com/leriomaggio/deep-learning-keras-tensorflow", "", "", "free"),
+        ("https://www.youtube.com/watch?v=flzGjnJLyS0", "", "", "free"),
+        ("https://en.wikipedia.org/wiki/Sigmoid_function", "", "", "free"),
+        ("http://karpathy.github.io/2015/05/21/rnn-effectiveness/", "", "", "free"),
+        ("http://distill.pub/2017/momentum/", "", "", "free"),
+        (
+            "http://neuralnetworksanddeeplearning.com/",
+            "Neural Networks and Deep Learning",
+            "a free online book by Michael Nielsen",
+            "free",
+        ),
+        ("http://www.scipy-lectures.org/", "", "an open-access collection of tutorials", "free"),
+        ("http://www.deeplearningbook.org/", "Deep Learning, An MIT Press book", "", "unknown"),
+        ("https://aws.amazon.com/ec2/", "Amazon EC2", "", "unknown"),
+        ("http://www.deepexcel.net/", "", "feel free to open it in Excel", "unknown"),
+        ("https://example.com/course", "", "start a free trial", "unknown"),
+        ("https://example.com/model", "", "the number of free parameters", "unknown"),
+        ("https://example.com/article", "", "behind a paywall", "paid"),
+        ("https://example.com/article", "Great article (paid)", "free to share", "paid"),
+    ],
+)
+def test_classify_access(url: str, anchor: str, context: str, access: str) -> None:
+    assert classify_access(url, anchor, context) == access
