@@ -13,10 +13,11 @@ from rich.progress import Progress
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from importers.fetch import fetch
+from importers.fetch import FetchLimits, fetch
 from importers.pipeline import ImportInput, import_inputs
 from importers.registry import FORMATS, MAX_BYTES
 from kb import db
+from kb.config import fetch_allowed_networks
 from kb.errors import InputError, KBError
 from kb.export import dumps, export
 from kb.models import Edition, Mention, Prerequisite, Resource, Source, Topic
@@ -146,7 +147,8 @@ def _expand(inputs: tuple[str, ...]) -> list[str]:
 
 def _read_all(origins: list[str], format_: str | None) -> list[ImportInput]:
     console = Console(stderr=True)
-    with Progress(console=console, transient=True, disable=len(origins) < 2) as progress:
+    quiet = len(origins) < 2 or not console.is_terminal  # a bar only where someone watches it
+    with Progress(console=console, transient=True, disable=quiet) as progress:
         task = progress.add_task("reading", total=len(origins))
         items = []
         for origin in origins:
@@ -157,7 +159,7 @@ def _read_all(origins: list[str], format_: str | None) -> list[ImportInput]:
 
 def _read(origin: str) -> bytes:
     if origin.startswith(("http://", "https://")) or "://" in origin:
-        return fetch(origin).content
+        return fetch(origin, limits=FetchLimits(allowed_networks=fetch_allowed_networks())).content
     path = Path(origin)
     if not path.is_file():
         raise InputError(origin, "no such file")

@@ -23,10 +23,11 @@ _ITEM = re.compile(r"^(\s*)(?:[*+#o@-]|\d+\.)\s+")
 _ANCHOR_BREAK = re.compile(r"\[\d+\]|[.!?;,()\"](?=\s|$)|[;()]|\s[-\u2013]\s|\s(?:by|see)\s")
 _TRAILING_WORDS = {"a", "an", "and", "at", "for", "of", "on", "or", "the", "to", "with", "from"}
 _ANCHOR_WORDS = 16
-# Links that belong to the page's chrome (sharing, feeds, mail), never to the article.
+# Links that belong to the page's chrome (sharing, feeds, mail, tag pages), never to the article.
 _CHROME_URL = re.compile(
     r"^(?:javascript:|mailto:)|/(?:share|sharer|intent|submitlink|submit)\b|shareArticle"
-    r"|/(?:feed|rss|atom)(?:\.xml)?/?$|\.(?:rss|atom)$|list-manage\.com/subscribe",
+    r"|/(?:feed|rss|atom)(?:\.xml)?/?$|\.(?:rss|atom)$|list-manage\.com/subscribe"
+    r"|/(?:tags?|categor(?:y|ies))/",
     re.I,
 )
 _FOOTNOTE_PLUMBING = re.compile(r"#fn(?:ref)?[:\-_]?\w*$", re.I)

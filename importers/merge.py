@@ -108,7 +108,9 @@ def _all_text(document: ParsedDocument) -> str:
 
 def _title_and_author(editions, damaged, restorer) -> tuple[str, str | None]:
     """The title most editions share (in its best-cased form), and the most common author."""
-    titles = Counter(normalize_space(e.document.title).lower() for e in editions if e.document.title)
+    titles = Counter(
+        normalize_space(e.document.title).lower() for e in editions if e.document.title
+    )
     if not titles:
         return "Untitled guide", None
     common = min(titles, key=lambda t: (-titles[t], t))
@@ -130,7 +132,9 @@ def _sections(edition: EditionDoc, repair: _Repair, levels, vocabulary) -> list[
         SectionFacts(
             edition.id,
             section.position,
-            levels.get(skeleton(section.title)[0], section.level) if repair.restorer else section.level,
+            levels.get(skeleton(section.title)[0], section.level)
+            if repair.restorer
+            else section.level,
             title := repair.phrase(section.title),
             tuple(vocabulary.slugs_in(title)),
         )
@@ -204,7 +208,9 @@ def _best_matches(text: str, names):
         sentence = _sentence(text, match.start())
         for _, mention in entries:
             score = _similarity(sentence, mention.context)
-            candidates.append((-(match.end() - match.start()), -score, mention.url_key, match, mention))
+            candidates.append(
+                (-(match.end() - match.start()), -score, mention.url_key, match, mention)
+            )
     taken: list[tuple[int, int]] = []
     seen: set[str] = set()
     for _, _, key, match, mention in sorted(candidates, key=lambda c: c[:3]):
@@ -249,8 +255,13 @@ def _stated(edition: EditionDoc, merged: Merged, repair: _Repair, vocabulary):
 
 def _with_sentence(statement: prerequisites.Statement, sentence: str):
     return prerequisites.Statement(
-        statement.topic, statement.requires, statement.origin, statement.rule,
-        statement.reason, sentence, statement.edition,
+        statement.topic,
+        statement.requires,
+        statement.origin,
+        statement.rule,
+        statement.reason,
+        sentence,
+        statement.edition,
     )
 
 
@@ -269,6 +280,7 @@ def _following_topics(sections: list[SectionFacts], index: int | None) -> tuple[
 
 def _suggested(editions: list[EditionDoc], merged: Merged, vocabulary):
     """Order edges from the edition with the richest outline (most heading levels, sections)."""
+
     def outline(edition: EditionDoc):
         levels = {s.level for s in edition.document.sections}
         return (len(levels), len(edition.document.sections), edition.sha256)

@@ -102,7 +102,9 @@ def _assign_sources(session: Session, documents) -> list[Source]:
             result.append(session.get(Source, owner))
             continue
         if owner not in created:
-            created[owner] = Source(title=document.title or "Untitled guide", author=document.author)
+            created[owner] = Source(
+                title=document.title or "Untitled guide", author=document.author
+            )
             session.add(created[owner])
         result.append(created[owner])
     return result
@@ -116,10 +118,7 @@ def rebuild_source(session: Session, source: Source, vocabulary: Vocabulary):
     """Replace everything derived from the source's editions by a fresh merge of them all."""
     editions = list(source.editions)
     ids = [e.id for e in editions]
-    docs = [
-        EditionDoc(e.id, e.sha256, parse_text(e.content, e.origin, e.format))
-        for e in editions
-    ]
+    docs = [EditionDoc(e.id, e.sha256, parse_text(e.content, e.origin, e.format)) for e in editions]
     merged = merge(docs, vocabulary)
     source.title, source.author = merged.title, merged.author
     touched = set(session.scalars(select(Mention.resource_id).where(Mention.edition_id.in_(ids))))
@@ -137,7 +136,9 @@ def rebuild_source(session: Session, source: Source, vocabulary: Vocabulary):
 
 def _ensure_topics(session: Session, merged: Merged, vocabulary: Vocabulary) -> dict[str, Topic]:
     wanted = set(merged.topics) | {t for s in merged.sections for t in s.topics}
-    topics = {t.slug: t for t in session.scalars(select(Topic).options(selectinload(Topic.aliases)))}
+    topics = {
+        t.slug: t for t in session.scalars(select(Topic).options(selectinload(Topic.aliases)))
+    }
     taken = {a.alias.casefold() for t in topics.values() for a in t.aliases}
     for slug in sorted(wanted - set(topics)):
         entry = vocabulary.entries[slug]
@@ -177,13 +178,20 @@ def _write_mentions(session, merged: Merged, sections) -> set[int]:
     for key in sorted(keys - set(resources)):
         # Placeholder facts; _refresh_resources decides them from all the mentions.
         resources[key] = Resource(
-            url_key=key, url=key, title=key, kind="other", kind_rule="default",
-            kind_confidence=0.0, access="unknown",
+            url_key=key,
+            url=key,
+            title=key,
+            kind="other",
+            kind_rule="default",
+            kind_confidence=0.0,
+            access="unknown",
         )
         session.add(resources[key])
     session.flush()
     for facts in merged.mentions:
-        section = sections.get((facts.edition, facts.section)) if facts.section is not None else None
+        section = (
+            sections.get((facts.edition, facts.section)) if facts.section is not None else None
+        )
         session.add(
             Mention(
                 resource_id=resources[facts.url_key].id,

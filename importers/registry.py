@@ -27,7 +27,11 @@ IMPORTERS: dict[str, Importer] = {
     )
 }
 FORMATS = tuple(IMPORTERS)
-_BOMS = ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
+_BOMS = (
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
 _CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f]")
 
 
@@ -44,8 +48,9 @@ def decode(data: bytes, origin: str) -> str:
         text = data.decode(encoding)
     except UnicodeDecodeError as error:
         raise InputError(
-            origin, f"not valid {encoding.upper()} text (byte 0x{data[error.start]:02x} at offset "
-            f"{error.start})"
+            origin,
+            f"not valid {encoding.upper()} text (byte 0x{data[error.start]:02x} at offset "
+            f"{error.start})",
         ) from None
     if len(_CONTROL.findall(text[:65536])) > 8:
         raise InputError(origin, "binary content (control characters), not a text document")

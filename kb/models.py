@@ -67,7 +67,9 @@ class Edition(Base):
     author: Mapped[str | None] = mapped_column(String(200))
     published: Mapped[str | None] = mapped_column(String(40))
     content: Mapped[str] = mapped_column(Text)
-    imported_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    imported_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now()
+    )
 
     source: Mapped[Source] = relationship(back_populates="editions")
     sections: Mapped[list[Section]] = relationship(
@@ -149,7 +151,9 @@ class PrerequisiteEvidence(Base):
     prerequisite_id: Mapped[int] = mapped_column(
         ForeignKey("prerequisite.id", ondelete="CASCADE"), index=True
     )
-    edition_id: Mapped[int] = mapped_column(ForeignKey("edition.id", ondelete="CASCADE"), index=True)
+    edition_id: Mapped[int] = mapped_column(
+        ForeignKey("edition.id", ondelete="CASCADE"), index=True
+    )
     sentence: Mapped[str] = mapped_column(String(2000))
 
     prerequisite: Mapped[Prerequisite] = relationship(back_populates="evidence")
@@ -186,7 +190,9 @@ class Mention(Base):
     resource_id: Mapped[int] = mapped_column(
         ForeignKey("resource.id", ondelete="CASCADE"), index=True
     )
-    edition_id: Mapped[int] = mapped_column(ForeignKey("edition.id", ondelete="CASCADE"), index=True)
+    edition_id: Mapped[int] = mapped_column(
+        ForeignKey("edition.id", ondelete="CASCADE"), index=True
+    )
     section_id: Mapped[int | None] = mapped_column(ForeignKey("section.id", ondelete="SET NULL"))
     position: Mapped[int] = mapped_column(Integer)
     anchor: Mapped[str] = mapped_column(String(1000))

@@ -170,7 +170,9 @@ def suggested_order(
         )
         if previous is None:
             continue
-        evidence = f"Section \u201c{titles[index]}\u201d comes after \u201c{titles[previous]}\u201d."
+        evidence = (
+            f"Section \u201c{titles[index]}\u201d comes after \u201c{titles[previous]}\u201d."
+        )
         for topic in topics:
             for requires in sections[previous][1]:
                 if topic != requires:
@@ -180,8 +182,13 @@ def suggested_order(
                     )
                     found.append(
                         Statement(
-                            topic, requires, "suggested-order", "section-order", reason,
-                            evidence, edition,
+                            topic,
+                            requires,
+                            "suggested-order",
+                            "section-order",
+                            reason,
+                            evidence,
+                            edition,
                         )
                     )
     return found

@@ -124,6 +124,6 @@ def _word_cases(texts: list[str]) -> dict[str, str]:
     for text in texts:
         for match in _WORD.finditer(text):
             before = text[max(0, match.start() - 8) : match.start()].rstrip(" \t")
-            if before and before[-1] not in ".!?:\n\"\u201c":
+            if before and before[-1] not in '.!?:\n"\u201c':
                 forms[match.group().lower()][match.group()] += 1
     return {word: counts.most_common(1)[0][0] for word, counts in forms.items()}

@@ -26,7 +26,9 @@ def group_editions(existing: dict[int, list[str]], new: list[str]) -> list[int]:
     no existing source get a negative number, the same for texts of one new post."""
     sources = sorted(existing)
     texts = [t for s in sources for t in existing[s]] + new
-    owners: list[int] = [s for s in sources for _ in existing[s]] + [-1 - i for i in range(len(new))]
+    owners: list[int] = [s for s in sources for _ in existing[s]] + [
+        -1 - i for i in range(len(new))
+    ]
     vectors = TfidfVectorizer(sublinear_tf=True, ngram_range=(1, 2), min_df=1).fit_transform(
         [_words(t) for t in texts]
     )

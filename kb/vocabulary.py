@@ -88,7 +88,9 @@ def _key(alias: str) -> str:
 
 def _alternation(aliases: list[str], flags: int) -> re.Pattern[str]:
     ordered = sorted(set(aliases), key=lambda a: (-len(a), a))
-    body = "|".join(re.escape(a).replace(r"\ ", r"[\s-]+").replace(r"\-", r"[\s-]+") for a in ordered)
+    body = "|".join(
+        re.escape(a).replace(r"\ ", r"[\s-]+").replace(r"\-", r"[\s-]+") for a in ordered
+    )
     return re.compile(rf"(?<![\w-])(?P<alias>{body})(?:e?s)?(?![\w-])", flags)
 
 
