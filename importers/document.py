@@ -1,6 +1,7 @@
 """The parsed form of one guide edition, shared by every importer.
 
-Importers produce these frozen dataclasses; `importers.pipeline` writes them into the knowledge base.
+Importers produce these frozen dataclasses; `importers.pipeline` writes them into the knowledge
+base.
 Text is kept as the edition has it (the lynx dump's repair happens later, across editions).
 """
 

@@ -93,7 +93,7 @@ class LynxImporter:
             kind = "quote"
         index = len(paragraphs)
         paragraphs.append(Paragraph(plain, section, kind))
-        for (number, offset), url in zip(markers, targets, strict=True):
+        for (_, offset), url in zip(markers, targets, strict=True):
             if url is None or _CHROME_URL.search(url) or _FOOTNOTE_PLUMBING.search(url):
                 continue
             anchor = _anchor_after(plain, offset, [o for _, o in markers])

@@ -1,7 +1,8 @@
 """Markdown guides, with or without Jekyll front matter, parsed by markdown-it-py.
 
 Footnotes (`[^name]`) come from mdit-py-plugins, bare URLs are linked by linkify. Link-less reprints
-(KDnuggets style) keep their text; their `^{1}` footnote markers and "Pages: 1 2" trailers are dropped.
+(KDnuggets style) keep their text; their `^{1}` footnote markers and "Pages: 1 2" trailers are
+dropped.
 """
 
 from __future__ import annotations

@@ -69,7 +69,9 @@ def merge(editions: list[EditionDoc], vocabulary: Vocabulary) -> Merged:
     damaged = {e.id for e in editions if is_case_damaged(_all_text(e.document))}
     references = [e.document for e in editions if e.id not in damaged]
     restorer = Restorer(
-        [_all_text(d) for d in references], [l.url for d in references for l in d.links], vocabulary
+        [_all_text(d) for d in references],
+        [link.url for d in references for link in d.links],
+        vocabulary,
     )
     title, author = _title_and_author(editions, damaged, restorer)
     main = next(iter(vocabulary.slugs_in(title)), None)
@@ -183,7 +185,7 @@ def _named_mentions(editions: list[EditionDoc], linked: list[MentionFacts]) -> l
             continue
         position = 0
         for paragraph in edition.document.paragraphs:
-            for start, end, anchor, mention in _best_matches(paragraph.text, names):
+            for start, anchor, mention in _best_matches(paragraph.text, names):
                 found.append(
                     MentionFacts(
                         url_key=mention.url_key,
@@ -219,7 +221,7 @@ def _best_matches(text: str, names):
             continue
         taken.append((match.start(), match.end()))
         seen.add(key)
-        yield match.start(), match.end(), match.group(), mention
+        yield match.start(), match.group(), mention
 
 
 def _similarity(a: str, b: str) -> float:

@@ -84,8 +84,9 @@ def import_inputs(
         )
         report.added.append(item.origin)
     session.flush()
+    parsed = {sha: document for _, sha, _, document in fresh}
     for source in dict.fromkeys(sources):
-        report.rejected += rebuild_source(session, source, vocabulary)
+        report.rejected += rebuild_source(session, source, vocabulary, parsed)
         report.sources.append(source.id)
     return report
 
@@ -114,11 +115,20 @@ def _text(document) -> str:
     return "\n".join(p.text for p in document.paragraphs)
 
 
-def rebuild_source(session: Session, source: Source, vocabulary: Vocabulary):
-    """Replace everything derived from the source's editions by a fresh merge of them all."""
+def rebuild_source(session: Session, source: Source, vocabulary: Vocabulary, parsed=None):
+    """Replace everything derived from the source's editions by a fresh merge of them all.
+
+    `parsed` maps sha256 to the documents this import already parsed; other editions are parsed
+    again from the text stored with them."""
+    parsed = parsed or {}
     editions = list(source.editions)
     ids = [e.id for e in editions]
-    docs = [EditionDoc(e.id, e.sha256, parse_text(e.content, e.origin, e.format)) for e in editions]
+    docs = [
+        EditionDoc(
+            e.id, e.sha256, parsed.get(e.sha256) or parse_text(e.content, e.origin, e.format)
+        )
+        for e in editions
+    ]
     merged = merge(docs, vocabulary)
     source.title, source.author = merged.title, merged.author
     touched = set(session.scalars(select(Mention.resource_id).where(Mention.edition_id.in_(ids))))
@@ -215,7 +225,8 @@ def _refresh_resources(session: Session, ids: set[int], vocabulary, topics) -> N
         .options(selectinload(Resource.mentions).selectinload(Mention.section))
     )
     section_topics = {t.id: t.slug for t in topics.values()}
-    for resource in rows:
+    session.execute(delete(ResourceTopic).where(ResourceTopic.resource_id.in_(ids)))
+    for resource in rows.all():
         if not resource.mentions:
             session.delete(resource)
             continue
@@ -241,7 +252,6 @@ def _refresh_resources(session: Session, ids: set[int], vocabulary, topics) -> N
         resource.kind_rule = facts.kind_rule
         resource.kind_confidence = facts.kind_confidence
         resource.access = facts.access
-        session.execute(delete(ResourceTopic).where(ResourceTopic.resource_id == resource.id))
         for slug in facts.topics:
             if slug not in topics:
                 topics.update(_ensure_topic(session, slug, vocabulary))

@@ -181,7 +181,7 @@ class Resource(Base):
 
 
 class Mention(Base):
-    """A place where an edition mentions a resource: by a link, or by name in a link-less edition."""
+    """Where an edition mentions a resource: by a link, or by name in an edition without links."""
 
     __tablename__ = "mention"
     __table_args__ = (UniqueConstraint("edition_id", "position"),)

@@ -65,7 +65,8 @@ RULES = (
     _rule(
         "before-you",
         r"before (?:you (?:start|learn|move on to|dive into|tackle) )?(?P<learner>[^,.;]+), you"
-        rf" (?:need|should|must|have) (?:to )?(?:understand|know|learn|master|read)?(?P<needs>{_UNTIL_END})",
+        r" (?:need|should|must|have) (?:to )?(?:understand|know|learn|master|read)?"
+        rf"(?P<needs>{_UNTIL_END})",
         "before {topic}, you need {requires}",
     ),
     _rule(

@@ -8,9 +8,6 @@ from __future__ import annotations
 
 import re
 
-from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.metrics.pairwise import cosine_similarity
-
 from kb.vocabulary import TOKEN
 
 # Editions of one post measured 0.4-0.6 between them; two posts on one subject 0.1-0.2.
@@ -24,6 +21,10 @@ def _words(text: str) -> str:
 def group_editions(existing: dict[int, list[str]], new: list[str]) -> list[int]:
     """For each new text, the id of the existing source it belongs to; new texts that belong to
     no existing source get a negative number, the same for texts of one new post."""
+    # Imported here: scikit-learn takes a second to load, which only imports need to pay.
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.metrics.pairwise import cosine_similarity
+
     sources = sorted(existing)
     texts = [t for s in sources for t in existing[s]] + new
     owners: list[int] = [s for s in sources for _ in existing[s]] + [

@@ -1,4 +1,4 @@
-"""Alembic environment: the schema comes from kb.models; the URL from the caller or KB_DATABASE_URL."""
+"""Alembic environment: the schema comes from kb.models, the URL from the caller or the config."""
 
 from alembic import context
 from sqlalchemy import engine_from_config, pool

@@ -1,4 +1,4 @@
-"""The five editions of "Learning Deep Learning with Keras", imported in one call, on both backends."""
+"""The five editions of "Learning Deep Learning with Keras", imported in one call."""
 
 from __future__ import annotations
 
@@ -78,7 +78,11 @@ def test_navigation_share_and_footer_links_are_not_resources(imported):
 
 def test_no_topic_token_survives_in_titles_or_urls(imported):
     _, export = imported
-    damaged = [(r["title"], r["url"]) for r in export["resources"] if TOKEN.search(r["title"] + " " + r["url"])]
+    damaged = [
+        (r["title"], r["url"])
+        for r in export["resources"]
+        if TOKEN.search(r["title"] + " " + r["url"])
+    ]
     assert damaged == []
 
 
@@ -98,9 +102,13 @@ def test_titles_and_urls_are_repaired_from_the_other_editions(imported):
 def test_a_url_whose_case_cannot_be_known_is_flagged(imported):
     _, export = imported
     # Only the lower-cased dump links this playlist: its case is lost and must not be guessed.
-    playlist = next(r for r in export["resources"] if "plkt2usq6rbvctenovbg1tpcc7oqi31alc" in r["url"].lower())
+    playlist = next(
+        r for r in export["resources"] if "plkt2usq6rbvctenovbg1tpcc7oqi31alc" in r["url"].lower()
+    )
     assert playlist["url_case_uncertain"] is True
-    assert all(not r["url_case_uncertain"] for r in export["resources"] if r["url"] != r["url"].lower())
+    assert all(
+        not r["url_case_uncertain"] for r in export["resources"] if r["url"] != r["url"].lower()
+    )
 
 
 def test_mentions_come_from_all_five_editions(imported):
@@ -120,7 +128,8 @@ def test_link_less_editions_mention_at_least_20_resources(imported):
 def test_a_name_without_link_attaches_to_the_video_another_edition_links(imported):
     _, export = imported
     welch = [
-        r for r in export["resources"]
+        r
+        for r in export["resources"]
         for m in r["mentions"]
         if not m["linked"] and "Stephen Welch" in m["context"]
     ]
@@ -145,7 +154,15 @@ def test_topics_merge_aliases_and_tokens(imported):
     cnn = next(t for t in export["topics"] if t["slug"] == "convolutional-networks")
     assert {"CNN", "id98"} <= set(cnn["aliases"])
     slugs = {t["slug"] for t in export["topics"]}
-    assert {"python", "keras", "tensorflow", "mnist", "notmnist", "cifar-10", "linear-algebra"} <= slugs
+    assert {
+        "python",
+        "keras",
+        "tensorflow",
+        "mnist",
+        "notmnist",
+        "cifar-10",
+        "linear-algebra",
+    } <= slugs
 
 
 def test_importing_again_changes_nothing(imported, guide_files):

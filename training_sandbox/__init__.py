@@ -1,0 +1,1 @@
+"""The training sandbox: runs the guides' Keras starter examples as isolated jobs."""

@@ -1,0 +1,36 @@
+# Everything runs from the project's own virtual environment in .venv.
+VENV ?= .venv
+PYTHON ?= python3
+GUIDES ?= ../shared/guides/learning-deep-learning-2017
+BIN := $(VENV)/bin
+
+.PHONY: install run test lint bench clean
+
+install: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $@
+
+# Build the embedded SQLite knowledge base from the study guide and show what it holds.
+run: install
+	$(BIN)/kb db upgrade
+	$(BIN)/kb import $(GUIDES)
+	$(BIN)/kb export --output instance/kb.json
+	$(BIN)/kb stats
+
+# The whole suite, on SQLite and on the local PostgreSQL (KB_TEST_POSTGRES_URL).
+test: install
+	$(BIN)/python -m pytest
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+bench: install
+	$(BIN)/python bench/import.py
+
+clean:
+	rm -rf $(VENV) instance build *.egg-info
