@@ -74,9 +74,18 @@ def import_command(database_url: str | None, inputs: tuple[str, ...], format_: s
     Editions of one post (drafts, reprints, dumps) are merged into one source. Importing the
     same input again changes nothing. Bad input changes nothing and exits with status 2.
     """
-    items = _read_all(_expand(inputs), format_)
-    with _session(database_url) as session, session.begin():
-        report = import_inputs(session, items)
+    origins = _expand(inputs)
+    console = Console(stderr=True)
+    quiet = len(origins) < 2 or not console.is_terminal  # a bar only where someone watches it
+    with Progress(console=console, transient=True, disable=quiet) as progress:
+        reading = progress.add_task("reading", total=len(origins))
+        items = []
+        for origin in origins:
+            items.append(ImportInput(origin, _read(origin), format_))
+            progress.advance(reading)
+        parsing = progress.add_task("importing", total=len(items))
+        with _session(database_url) as session, session.begin():
+            report = import_inputs(session, items, on_parsed=lambda _: progress.advance(parsing))
     for rejected in report.rejected:
         click.echo(f"warning: {rejected}", err=True)
     click.echo(
@@ -143,18 +152,6 @@ def _expand(inputs: tuple[str, ...]) -> list[str]:
         else:
             expanded.append(given)
     return expanded
-
-
-def _read_all(origins: list[str], format_: str | None) -> list[ImportInput]:
-    console = Console(stderr=True)
-    quiet = len(origins) < 2 or not console.is_terminal  # a bar only where someone watches it
-    with Progress(console=console, transient=True, disable=quiet) as progress:
-        task = progress.add_task("reading", total=len(origins))
-        items = []
-        for origin in origins:
-            items.append(ImportInput(origin, _read(origin), format_))
-            progress.advance(task)
-    return items
 
 
 def _read(origin: str) -> bytes:

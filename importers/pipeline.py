@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from sqlalchemy import delete, select
@@ -51,8 +51,12 @@ class ImportReport:
 
 
 def import_inputs(
-    session: Session, inputs: Iterable[ImportInput], vocabulary: Vocabulary | None = None
+    session: Session,
+    inputs: Iterable[ImportInput],
+    vocabulary: Vocabulary | None = None,
+    on_parsed: Callable[[str], None] | None = None,
 ) -> ImportReport:
+    """Import the inputs into `session`'s transaction; `on_parsed(origin)` follows progress."""
     vocabulary = vocabulary or default_vocabulary()
     report = ImportReport()
     known = set(session.scalars(select(Edition.sha256)))
@@ -60,6 +64,8 @@ def import_inputs(
     for item in inputs:
         text = decode(item.data, item.origin)  # each raises InputError on bad input
         document = parse_text(text, item.origin, item.format)
+        if on_parsed:
+            on_parsed(item.origin)
         sha = hashlib.sha256(item.data).hexdigest()
         if sha in known:
             report.unchanged.append(item.origin)

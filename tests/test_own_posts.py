@@ -76,3 +76,26 @@ def test_two_posts_are_two_sources(runner):
     assert sorted(s["title"] for s in export["sources"]) == sorted(
         EXPECTED[name]["title"] for name in PREREQUISITES
     )
+
+
+CIRCULAR_POST = """# Two topics that need each other
+
+Keras requires a good grasp of TensorFlow, says one paragraph of this post.
+
+TensorFlow requires Keras, says another, which cannot both hold.
+
+See the [Keras documentation](https://keras.io/) and the
+[TensorFlow guide](https://www.tensorflow.org/guide).
+"""
+
+
+def test_an_edge_that_would_close_a_cycle_is_reported_and_not_stored(runner, tmp_path):
+    path = tmp_path / "circular.md"
+    path.write_text(CIRCULAR_POST)
+    result = runner.invoke(main, ["import", str(path)])
+    assert result.exit_code == 0, result.output
+    (warning,) = [line for line in result.stderr.splitlines() if line.startswith("warning:")]
+    assert "would close the cycle" in warning
+    export = json.loads(runner.invoke(main, ["export"]).stdout)
+    edges = {(p["topic"], p["requires"]) for p in export["prerequisites"]}
+    assert len(edges & {("keras", "tensorflow"), ("tensorflow", "keras")}) == 1
