@@ -270,14 +270,19 @@ def _with_sentence(statement: prerequisites.Statement, sentence: str):
 def _following_topics(sections: list[SectionFacts], index: int | None) -> tuple[str, ...]:
     if index is None:
         return ()
+    """The topics "start with X" advice in this section leads to: its subsections' when it has
+    some ("Frameworks": Keras, TensorFlow...), else the next sections' at its level."""
     level = sections[index].level
-    siblings = []
-    for section in sections[index + 1 :]:
-        if section.level < level or len(siblings) == _FOLLOWING_SECTIONS:
+    rest = sections[index + 1 :]
+    if rest and rest[0].level > level:
+        level = rest[0].level
+    following = []
+    for section in rest:
+        if section.level < level or len(following) == _FOLLOWING_SECTIONS:
             break
         if section.level == level:
-            siblings.append(section)
-    return tuple(dict.fromkeys(t for section in siblings for t in section.topics))
+            following.append(section)
+    return tuple(dict.fromkeys(t for section in following for t in section.topics))
 
 
 def _suggested(editions: list[EditionDoc], merged: Merged, vocabulary):
