@@ -133,13 +133,14 @@ def stated(sentences: Iterable[SentenceInContext], vocabulary: Vocabulary) -> li
                     for requires in needs:
                         if topic != requires:
                             found.append(_statement(rule, topic, requires, sentence, vocabulary))
-    return found
+    return list(dict.fromkeys(found))  # a rule matching twice in a sentence states it once
 
 
 def _learners(rule: Rule, match, sentence: SentenceInContext, vocabulary: Vocabulary):
     named = "learner" in rule.pattern.groupindex and match["learner"]
-    if named:
+    if named and vocabulary.slugs_in(match["learner"]):
         return vocabulary.slugs_in(match["learner"])
+    # "Before you start, you need...": a learner that names no topic is the context's.
     if rule.follows and sentence.following_topics:
         return sentence.following_topics
     # A section about "Python and machine learning" that names both as requirements states

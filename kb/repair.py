@@ -48,7 +48,13 @@ class Restorer:
         self._urls: dict[str, str] = {}
         for url in sorted(urls):
             self._urls.setdefault(url_case_key(url), url)
-        self._word_case = _word_cases(texts)
+        # Topic names written with capitals ("CNN", "ImageNet") fill in words no edition has.
+        self._word_case = {
+            alias.lower(): alias
+            for entry in vocabulary.entries.values()
+            for alias in (entry.name, *entry.aliases)
+            if " " not in alias and alias != alias.lower()
+        } | _word_cases(texts)
 
     def phrase(self, damaged: str) -> tuple[str, bool]:
         """(repaired phrase, whether another edition had it) for a damaged phrase or sentence."""
@@ -63,7 +69,7 @@ class Restorer:
         if key in self._urls:
             return self._urls[key], True
         if TOKEN.search(damaged):
-            pattern = re.compile(_pattern(key, _URL_TOKEN_GAP, re.escape) + "$")
+            pattern = re.compile(_pattern(key, lambda *_: _URL_TOKEN_GAP, re.escape) + "$")
             for candidate_key, original in self._urls.items():
                 if pattern.match(candidate_key):
                     return original, True
@@ -76,20 +82,38 @@ class Restorer:
         literal, _ = skeleton(TOKEN.sub("", damaged))
         if len(literal) < _MIN_SKELETON:
             return None
-        pattern = re.compile(_pattern(damaged, _TOKEN_GAP, lambda part: skeleton(part)[0]))
-        for match in pattern.finditer(self._skeleton):
+        pattern = re.compile(_pattern(damaged, lambda *_: _TOKEN_GAP, lambda p: skeleton(p)[0]))
+        spans_sentences = bool(re.search(r"[.!?]\s", damaged))
+        expected = [self._token_length(m) for m in TOKEN.finditer(damaged)]
+        candidates = []
+        position = 0
+        while match := pattern.search(self._skeleton, position):
             start = self._positions[match.start()]
             end = self._positions[match.end() - 1] + 1
-            if _at_word_bounds(self.text, start, end):
-                lead = re.match(r"\W*", damaged).group()
-                trail = re.search(r"\W*$", damaged).group()
-                return (lead.strip() + self.text[start:end] + trail.rstrip()).strip()
-        return None
+            found = self.text[start:end]
+            # A phrase lies within one paragraph, and within one sentence unless it spans more.
+            crosses = "\n" in found or (not spans_sentences and re.search(r"[.!?]\s", found))
+            if _at_word_bounds(self.text, start, end) and not crosses:
+                misfit = sum(abs(len(g) - n) for g, n in zip(match.groups(), expected, strict=True))
+                candidates.append((misfit, len(found), start, found))
+            position = match.start() + 1
+        if not candidates:
+            return None
+        # A token stands for words about as long as its topic's name, not for the sentence
+        # around them: the best fit wins, then the tightest.
+        found = min(candidates)[-1]
+        lead = re.match(r"\W*", damaged).group()
+        trail = re.search(r"\W*$", damaged).group()
+        return (lead.strip() + found + trail.rstrip()).strip()
 
     def _by_words(self, damaged: str) -> str:
         text = TOKEN.sub(lambda m: self._token_words(m, " "), damaged)
         text = _WORD.sub(lambda m: self._cased(m.group()), text)
         return text[:1].upper() + text[1:]
+
+    def _token_length(self, match: re.Match[str]) -> int:
+        words = self.vocabulary.token_text(int(match[1]), bool(match[2]))
+        return len(skeleton(words)[0]) if words else 0
 
     def _cased(self, word: str) -> str:
         if word in self._word_case:
@@ -103,12 +127,14 @@ class Restorer:
         return match.group() if words is None else words.replace(" ", separator)
 
 
-def _pattern(damaged: str, gap: str, literal) -> str:
+def _pattern(damaged: str, gap, literal) -> str:
+    """A regex for `damaged` whose tokens match `gap(number, plural)` and the rest `literal`."""
     pieces = TOKEN.split(damaged)
     # TOKEN has two groups, so split() yields literal, number, plural, literal, ...
     parts = [literal(pieces[0])]
     for index in range(1, len(pieces), 3):
-        parts.append(f"({gap})" + literal(pieces[index + 2]))
+        gap_pattern = gap(int(pieces[index]), bool(pieces[index + 1]))
+        parts.append(f"({gap_pattern})" + literal(pieces[index + 2]))
     return "".join(parts)
 
 

@@ -15,7 +15,8 @@ SAME_POST = 0.3
 
 
 def _words(text: str) -> str:
-    return " ".join(re.findall(r"[a-z0-9]+", TOKEN.sub(" ", text.lower())))
+    # Any script counts; the placeholder word keeps a text of symbols alone comparable.
+    return " ".join(re.findall(r"\w+", TOKEN.sub(" ", text.lower()))) or "untitled"
 
 
 def group_editions(existing: dict[int, list[str]], new: list[str]) -> list[int]:

@@ -87,6 +87,8 @@ def _key(alias: str) -> str:
 
 
 def _alternation(aliases: list[str], flags: int) -> re.Pattern[str]:
+    if not aliases:
+        return re.compile(r"(?!)")  # matches nothing, not the empty string
     ordered = sorted(set(aliases), key=lambda a: (-len(a), a))
     body = "|".join(
         re.escape(a).replace(r"\ ", r"[\s-]+").replace(r"\-", r"[\s-]+") for a in ordered
