@@ -142,7 +142,8 @@ def rebuild_source(session: Session, source: Source, vocabulary: Vocabulary, par
     session.execute(delete(PrerequisiteEvidence).where(PrerequisiteEvidence.edition_id.in_(ids)))
     session.execute(delete(Section).where(Section.edition_id.in_(ids)))
     session.flush()
-    topics = _ensure_topics(session, merged, vocabulary)
+    wanted = set(merged.topics) | {t for s in merged.sections for t in s.topics}
+    topics = _ensure_topics(session, wanted, vocabulary)
     sections = _write_sections(session, merged, topics)
     touched |= _write_mentions(session, merged, sections)
     session.flush()
@@ -150,8 +151,8 @@ def rebuild_source(session: Session, source: Source, vocabulary: Vocabulary, par
     return _write_prerequisites(session, merged, topics)
 
 
-def _ensure_topics(session: Session, merged: Merged, vocabulary: Vocabulary) -> dict[str, Topic]:
-    wanted = set(merged.topics) | {t for s in merged.sections for t in s.topics}
+def _ensure_topics(session: Session, wanted: set[str], vocabulary: Vocabulary) -> dict[str, Topic]:
+    """All topics by slug, creating the wanted ones that are missing, with their aliases."""
     topics = {
         t.slug: t for t in session.scalars(select(Topic).options(selectinload(Topic.aliases)))
     }
@@ -260,13 +261,9 @@ def _refresh_resources(session: Session, ids: set[int], vocabulary, topics) -> N
         resource.access = facts.access
         for slug in facts.topics:
             if slug not in topics:
-                topics.update(_ensure_topic(session, slug, vocabulary))
+                topics.update(_ensure_topics(session, {slug}, vocabulary))
             session.add(ResourceTopic(resource_id=resource.id, topic_id=topics[slug].id))
     session.flush()
-
-
-def _ensure_topic(session, slug, vocabulary):
-    return _ensure_topics(session, Merged("", None, None, topics={slug}), vocabulary)
 
 
 def _write_prerequisites(session: Session, merged: Merged, topics) -> list[prerequisites.Rejected]:
