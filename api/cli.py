@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from importers.fetch import FetchLimits, fetch
 from importers.pipeline import ImportInput, import_inputs
-from importers.registry import FORMATS, MAX_BYTES
+from importers.registry import FORMATS, refuse_oversize
 from kb import db
 from kb.config import fetch_allowed_networks
 from kb.errors import InputError, KBError
@@ -160,6 +160,5 @@ def _read(origin: str) -> bytes:
     path = Path(origin)
     if not path.is_file():
         raise InputError(origin, "no such file")
-    if path.stat().st_size > MAX_BYTES:
-        raise InputError(origin, f"too large: {path.stat().st_size:,} bytes, the limit is 20 MB")
+    refuse_oversize(path.stat().st_size, origin)
     return path.read_bytes()

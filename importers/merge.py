@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from importers.document import ParsedDocument
-from importers.sentences import normalize_space, split_sentences
+from importers.sentences import normalize_space, sentence_at, split_sentences
 from kb import prerequisites
 from kb.repair import Restorer, is_case_damaged, skeleton
 from kb.urls import is_web_url, normalize_url
@@ -193,7 +193,7 @@ def _named_mentions(editions: list[EditionDoc], linked: list[MentionFacts]) -> l
                         section=paragraph.section,
                         position=position,
                         anchor=anchor,
-                        context=_sentence(paragraph.text, start),
+                        context=sentence_at(paragraph.text, start),
                         url=None,
                     )
                 )
@@ -207,7 +207,7 @@ def _best_matches(text: str, names):
         match = entries[0][0].search(text)
         if match is None:
             continue
-        sentence = _sentence(text, match.start())
+        sentence = sentence_at(text, match.start())
         for _, mention in entries:
             score = _similarity(sentence, mention.context)
             candidates.append(
@@ -229,13 +229,6 @@ def _similarity(a: str, b: str) -> float:
     return len(words_a & words_b) / (len(words_a | words_b) or 1)
 
 
-def _sentence(text: str, offset: int) -> str:
-    for start, end in split_sentences(text):
-        if start <= offset < end:
-            return normalize_space(text[start:end])
-    return normalize_space(text)
-
-
 def _stated(edition: EditionDoc, merged: Merged, repair: _Repair, vocabulary):
     document = edition.document
     sections = [s for s in merged.sections if s.edition == edition.id]
@@ -252,26 +245,14 @@ def _stated(edition: EditionDoc, merged: Merged, repair: _Repair, vocabulary):
             )
     found = prerequisites.stated(sentences, vocabulary)
     # Evidence is quoted in its repaired form; a sound edition's sentences are kept as they are.
-    return [_with_sentence(s, repair.phrase(s.sentence)) for s in found]
-
-
-def _with_sentence(statement: prerequisites.Statement, sentence: str):
-    return prerequisites.Statement(
-        statement.topic,
-        statement.requires,
-        statement.origin,
-        statement.rule,
-        statement.reason,
-        sentence,
-        statement.edition,
-    )
+    return [replace(s, sentence=repair.phrase(s.sentence)) for s in found]
 
 
 def _following_topics(sections: list[SectionFacts], index: int | None) -> tuple[str, ...]:
-    if index is None:
-        return ()
     """The topics "start with X" advice in this section leads to: its subsections' when it has
     some ("Frameworks": Keras, TensorFlow...), else the next sections' at its level."""
+    if index is None:
+        return ()
     level = sections[index].level
     rest = sections[index + 1 :]
     if rest and rest[0].level > level:

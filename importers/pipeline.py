@@ -62,16 +62,15 @@ def import_inputs(
     known = set(session.scalars(select(Edition.sha256)))
     fresh = []  # (input, sha256, text, document)
     for item in inputs:
-        text = decode(item.data, item.origin)  # each raises InputError on bad input
-        document = parse_text(text, item.origin, item.format)
+        sha = hashlib.sha256(item.data).hexdigest()
+        if sha in known:  # imported before, so already known to be valid: nothing to parse
+            report.unchanged.append(item.origin)
+        else:
+            known.add(sha)
+            text = decode(item.data, item.origin)  # each raises InputError on bad input
+            fresh.append((item, sha, text, parse_text(text, item.origin, item.format)))
         if on_parsed:
             on_parsed(item.origin)
-        sha = hashlib.sha256(item.data).hexdigest()
-        if sha in known:
-            report.unchanged.append(item.origin)
-            continue
-        known.add(sha)
-        fresh.append((item, sha, text, document))
     if not fresh:
         return report
     sources = _assign_sources(session, [document for *_, document in fresh])

@@ -35,10 +35,15 @@ _BOMS = (
 _CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f]")
 
 
+def refuse_oversize(size: int, origin: str) -> None:
+    """Inputs over 20 MB are refused, ideally before they are read."""
+    if size > MAX_BYTES:
+        raise InputError(origin, f"too large: {size:,} bytes, the limit is 20 MB")
+
+
 def decode(data: bytes, origin: str) -> str:
     """Bytes to text: UTF-8 (or UTF-16 with a byte-order mark); anything else is refused."""
-    if len(data) > MAX_BYTES:
-        raise InputError(origin, f"too large: {len(data):,} bytes, the limit is 20 MB")
+    refuse_oversize(len(data), origin)
     if not data.strip():
         raise InputError(origin, "empty input")
     encoding = next((name for bom, name in _BOMS if data.startswith(bom)), "utf-8")
