@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from importers.merge import EditionDoc, Merged, merge
 from importers.registry import decode, parse_text
-from kb import prerequisites
+from kb import prerequisites, version
 from kb.models import (
     Edition,
     Mention,
@@ -93,6 +93,7 @@ def import_inputs(
     for source in dict.fromkeys(sources):
         report.rejected += rebuild_source(session, source, vocabulary, parsed)
         report.sources.append(source.id)
+    version.stamp(session)
     return report
 
 

@@ -220,3 +220,65 @@ class ResourceTopic(Base):
     topic_id: Mapped[int] = mapped_column(
         ForeignKey("topic.id", ondelete="CASCADE"), primary_key=True, index=True
     )
+
+
+class KnowledgeBase(Base):
+    """One row: the version of the imported content, which caches of the graph are keyed by."""
+
+    __tablename__ = "knowledge_base"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version: Mapped[str] = mapped_column(String(64))
+    changed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+LEARNER_STATES = ("known", "learning", "done", "skipped")
+
+
+class Learner(Base):
+    """Someone following paths. Only a hash of their secret token is stored."""
+
+    __tablename__ = "learner"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)  # random, not guessable
+    name: Mapped[str | None] = mapped_column(String(200))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    goals: Mapped[str] = mapped_column(String(2000), default="")  # topic slugs, comma-separated
+    prefer: Mapped[str] = mapped_column(String(500), default="")  # resource kinds, comma-separated
+    max_hours: Mapped[float | None] = mapped_column(Float)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+    topics: Mapped[list[LearnerTopic]] = relationship(
+        cascade="all, delete-orphan", order_by="LearnerTopic.topic_id"
+    )
+    resources: Mapped[list[LearnerResource]] = relationship(
+        cascade="all, delete-orphan", order_by="LearnerResource.resource_id"
+    )
+
+
+class LearnerTopic(Base):
+    __tablename__ = "learner_topic"
+
+    learner_id: Mapped[str] = mapped_column(
+        ForeignKey("learner.id", ondelete="CASCADE"), primary_key=True
+    )
+    topic_id: Mapped[int] = mapped_column(
+        ForeignKey("topic.id", ondelete="CASCADE"), primary_key=True
+    )
+    state: Mapped[str] = mapped_column(String(10))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+    topic: Mapped[Topic] = relationship()
+
+
+class LearnerResource(Base):
+    __tablename__ = "learner_resource"
+
+    learner_id: Mapped[str] = mapped_column(
+        ForeignKey("learner.id", ondelete="CASCADE"), primary_key=True
+    )
+    resource_id: Mapped[int] = mapped_column(
+        ForeignKey("resource.id", ondelete="CASCADE"), primary_key=True
+    )
+    state: Mapped[str] = mapped_column(String(10))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
