@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -128,6 +129,28 @@ def stats_command(database_url: str | None) -> None:
         ).all()
     for name, value in rows + [(f"  {kind}", n) for kind, n in kinds]:
         click.echo(f"{name:<24}{value:>8}")
+
+
+@main.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=click.IntRange(1, 65535))
+@click.option(
+    "--workers",
+    default=lambda: 2 * (os.cpu_count() or 1),
+    show_default="2 per CPU",
+    type=click.IntRange(1, 64),
+)
+@click.pass_obj
+def serve_command(database_url: str | None, host: str, port: int, workers: int) -> None:
+    """Serve the JSON API under gunicorn (several worker processes)."""
+    with _session(database_url):  # refuse an unmigrated database before starting workers
+        pass
+    if database_url:
+        os.environ["KB_DATABASE_URL"] = database_url
+    command = [sys.executable, "-m", "gunicorn", "--bind", f"{host}:{port}"]
+    command += ["--workers", str(workers), "--worker-class", "gthread", "--threads", "4"]
+    command += ["--access-logfile", "-", "api.wsgi:app"]
+    os.execv(sys.executable, command)
 
 
 @contextmanager

@@ -295,6 +295,7 @@ def _write_prerequisites(session: Session, merged: Merged, topics) -> list[prere
         if row.origin != "stated":  # a stated relation outranks one suggested by order
             rules = sorted(chosen, key=lambda s: (s.rule, s.reason))
             row.origin = chosen[0].origin
+            row.rule = rules[0].rule
             row.reason = rules[0].reason
         editions = len({s.edition for s in chosen})
         base = prerequisites.STATED_CONFIDENCE if stated else prerequisites.SUGGESTED_CONFIDENCE

@@ -129,6 +129,7 @@ class Prerequisite(Base):
     topic_id: Mapped[int] = mapped_column(ForeignKey("topic.id", ondelete="CASCADE"), index=True)
     requires_id: Mapped[int] = mapped_column(ForeignKey("topic.id", ondelete="CASCADE"), index=True)
     origin: Mapped[str] = mapped_column(String(20))
+    rule: Mapped[str | None] = mapped_column(String(30))  # the rule that stated it, if known
     reason: Mapped[str] = mapped_column(String(500))
     confidence: Mapped[float] = mapped_column(Float)
 
