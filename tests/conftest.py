@@ -85,16 +85,35 @@ def template(request, tmp_path_factory):
 def make_database(template, tmp_path_factory, request):
     """A factory of fresh, migrated databases on the template's backend."""
     backend, url = template
+    return lambda: _clone(backend, url, tmp_path_factory, request)
 
-    def make() -> str:
-        if backend == "sqlite":
-            copy = tmp_path_factory.mktemp("db") / "kb.sqlite3"
-            shutil.copy(sa.make_url(url).database, copy)
-            return f"sqlite:///{copy}"
-        server = request.getfixturevalue("postgres")
-        return server.url(server.create(template=sa.make_url(url).database))
 
-    return make
+def _clone(backend: str, url: str, tmp_path_factory, request) -> str:
+    if backend == "sqlite":
+        copy = tmp_path_factory.mktemp("db") / "kb.sqlite3"
+        shutil.copy(sa.make_url(url).database, copy)
+        return f"sqlite:///{copy}"
+    server = request.getfixturevalue("postgres")
+    return server.url(server.create(template=sa.make_url(url).database))
+
+
+@pytest.fixture(scope="session")
+def make_guide_database(template, make_database, guide_files, tmp_path_factory, request):
+    """A factory of databases holding the five imported editions of the guide (imported once)."""
+    from importers.pipeline import ImportInput, import_inputs
+
+    url = make_database()
+    engine = db.make_engine(url)
+    with db.session_factory(engine)() as session, session.begin():
+        import_inputs(session, [ImportInput(str(f), f.read_bytes()) for f in guide_files])
+    engine.dispose()  # PostgreSQL copies a template only while nobody is connected to it
+    return lambda: _clone(template[0], url, tmp_path_factory, request)
+
+
+@pytest.fixture
+def guide_database_url(make_guide_database) -> str:
+    """A database of this test's own, holding the imported guide."""
+    return make_guide_database()
 
 
 @pytest.fixture
