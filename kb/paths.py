@@ -1,0 +1,266 @@
+"""Learning paths: pure functions from the learning graph, the goals and the learner to the steps.
+
+A path is the goals' prerequisite closure minus what the learner knows (and what that implies),
+in topological order with the guide's own order, then the name, breaking ties; each step says why
+it is there and which resources to use. The same input gives the same output.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+import networkx as nx
+
+from kb import estimates
+from kb.catalog import Catalog, Evidence, ResourceView, TopicView
+from kb.learning_graph import is_required
+
+RESOURCES_PER_STEP = 3  # one core resource, the rest optional
+
+
+@dataclass(frozen=True)
+class Preferences:
+    known: frozenset[str] = frozenset()  # topics the learner knows or has done
+    prefer: tuple[str, ...] = ()  # resource kinds, most wanted first
+    max_hours: float | None = None
+    skip_resources: frozenset[int] = frozenset()  # resources the learner skipped or finished
+
+
+@dataclass(frozen=True)
+class Why:
+    requires_by: str | None  # the step (or goal) that needs this one; None: a goal itself
+    reason: str
+    origin: str
+    evidence: tuple[Evidence, ...] = ()
+
+
+@dataclass(frozen=True)
+class Choice:
+    resource: ResourceView
+    reason: str
+    hours: float
+    optional: bool
+
+
+@dataclass(frozen=True)
+class Step:
+    topic: TopicView
+    why: tuple[Why, ...]
+    resources: tuple[Choice, ...]
+    optional: bool  # only the guide's outline order leads here, no stated requirement
+    hours: float
+    cumulative_hours: float
+
+
+@dataclass(frozen=True)
+class Skipped:
+    slug: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class Dropped:
+    slug: str
+    resource_id: int | None  # None: the whole optional step was dropped
+    title: str
+    hours: float
+    replaced_by: int | None = None  # a lighter resource on the same topic took its place
+
+
+@dataclass(frozen=True)
+class Path:
+    goals: tuple[str, ...]
+    steps: tuple[Step, ...]
+    skipped_known: tuple[Skipped, ...]
+    dropped: tuple[Dropped, ...] = ()
+    max_hours: float | None = None
+    total_hours: float = field(init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "total_hours", round(sum(s.hours for s in self.steps), 2))
+
+    @property
+    def within_budget(self) -> bool | None:
+        return None if self.max_hours is None else self.total_hours <= self.max_hours
+
+
+def implied_known(graph: nx.DiGraph, known: Iterable[str]) -> dict[str, str]:
+    """Each topic the learner can be taken to know, with why: knowing a topic implies knowing
+    what it requires (by stated requirement, not by mere outline order)."""
+    required = _required_subgraph(graph)
+    implied: dict[str, str] = {}
+    for slug in sorted(known):
+        implied[slug] = "known"
+    for slug in sorted(known):
+        for ancestor in sorted(nx.ancestors(required, slug)):
+            implied.setdefault(ancestor, f"implied by {slug}")
+    return implied
+
+
+def plan(catalog: Catalog, graph: nx.DiGraph, goals: Iterable[str], prefs: Preferences) -> Path:
+    """The path to `goals` (topic slugs of the catalog) for a learner with `prefs`."""
+    goals = tuple(dict.fromkeys(goals))
+    closure = set(goals).union(*(nx.ancestors(graph, g) for g in goals))
+    implied = implied_known(graph, prefs.known)
+    skipped = tuple(Skipped(s, implied[s]) for s in sorted(closure & implied.keys()))
+    todo = graph.subgraph(closure - implied.keys())
+    order = nx.lexicographical_topological_sort(todo, key=lambda s: _guide_order(catalog, s))
+    optional = _optional(graph, todo, goals)
+    steps = [_step(catalog, todo, slug, goals, prefs, slug in optional) for slug in order]
+    steps, dropped = _fit(steps, catalog, prefs)
+    return Path(goals, _accumulate(steps), skipped, dropped, prefs.max_hours)
+
+
+def next_topics(
+    catalog: Catalog, graph: nx.DiGraph, goals: Iterable[str], known: Iterable[str]
+) -> list[TopicView]:
+    """Topics not yet known whose prerequisites are all known or done, those on the way to the
+    goals first (in path order), then the rest in the guide's order."""
+    implied = implied_known(graph, known)
+    ready = [
+        slug
+        for slug in graph
+        if slug not in implied and all(p in implied for p in graph.predecessors(slug))
+    ]
+    goals = tuple(goals)
+    toward = set(goals).union(*(nx.ancestors(graph, g) for g in goals if g in graph))
+
+    def rank(slug: str):
+        return (slug not in toward, _guide_order(catalog, slug))
+
+    return [catalog.topics[slug] for slug in sorted(ready, key=rank)]
+
+
+def _guide_order(catalog: Catalog, slug: str) -> tuple[int, str, str]:
+    topic = catalog.topics[slug]
+    return (topic.position, topic.name.lower(), slug)
+
+
+def _required_subgraph(graph: nx.DiGraph) -> nx.DiGraph:
+    return nx.subgraph_view(graph, filter_edge=lambda u, v: is_required(graph[u][v]["relation"]))
+
+
+def _optional(graph: nx.DiGraph, todo: nx.DiGraph, goals: tuple[str, ...]) -> set[str]:
+    """Steps no chain of stated (or inherited) requirements links to a goal."""
+    required = _required_subgraph(graph)
+    needed = set(goals).union(*(nx.ancestors(required, g) for g in goals))
+    return set(todo) - needed
+
+
+def _step(catalog, todo, slug, goals, prefs, optional) -> Step:
+    why = [Why(None, "your goal", "goal")] if slug in goals else []
+    for successor in sorted(todo.successors(slug)):
+        relation = todo[slug][successor]["relation"]
+        why.append(Why(successor, relation.reason, relation.origin, relation.evidence))
+    choices = _choose_resources(catalog, slug, prefs)
+    hours = sum(c.hours for c in choices) if choices else estimates.TOPIC_WITHOUT_RESOURCES
+    return Step(catalog.topics[slug], tuple(why), choices, optional, round(hours, 2), 0.0)
+
+
+def _choose_resources(catalog: Catalog, slug: str, prefs: Preferences) -> tuple[Choice, ...]:
+    candidates = [
+        catalog.resources[i]
+        for i in catalog.resources_by_topic.get(slug, ())
+        if i not in prefs.skip_resources
+    ]
+    ranked = sorted(candidates, key=lambda r: (-_score(catalog, r, slug, prefs), r.id))
+    return tuple(
+        Choice(r, _reason(catalog, r, slug, prefs), estimates.resource_hours(r.kind), n > 0)
+        for n, r in enumerate(ranked[:RESOURCES_PER_STEP])
+    )
+
+
+def _score(catalog: Catalog, resource: ResourceView, slug: str, prefs: Preferences) -> float:
+    endorsement = resource.editions / max(catalog.editions, 1) + 0.1 * math.log1p(resource.mentions)
+    focus = 1 / len(resource.topics)  # about this topic alone, or one of several
+    preferred = 1.0 if resource.kind in prefs.prefer else 0.0
+    return 2 * endorsement + focus + preferred + 0.2 * _freshness(resource)
+
+
+def _freshness(resource: ResourceView) -> float:
+    """0..1 by the year of the newest dated edition that mentions it (2010 or before: 0)."""
+    published = resource.published or ""
+    year = int(published[:4]) if published[:4].isdigit() else 2010
+    return min(max((year - 2010) / 20, 0.0), 1.0)
+
+
+def _reason(catalog: Catalog, resource: ResourceView, slug: str, prefs: Preferences) -> str:
+    parts = [f"teaches {catalog.topics[slug].name}"]
+    if resource.editions:
+        parts.append(f"linked in {resource.editions} of {catalog.editions} editions of the guide")
+    if resource.kind in prefs.prefer:
+        parts.append(f"a {resource.kind}, a kind you prefer")
+    return "; ".join(parts)
+
+
+def _fit(steps: list[Step], catalog: Catalog, prefs: Preferences):
+    """Honour max_hours by dropping optional material first (optional resources, then optional
+    steps, latest first), then trading heavy core resources for the lightest of their topic; a
+    required step always stays, and everything dropped is said."""
+    if prefs.max_hours is None:
+        return steps, ()
+    budget, dropped = prefs.max_hours, []
+    extras = sorted(
+        ((c.hours, i, c) for i, s in enumerate(steps) for c in s.resources if c.optional),
+        key=lambda e: (-e[0], -e[1], e[2].resource.id),
+    )
+    for hours, index, choice in extras:
+        if _hours(steps) <= budget:
+            break
+        step = steps[index]
+        steps[index] = _with_resources(step, tuple(c for c in step.resources if c is not choice))
+        dropped.append(Dropped(step.topic.slug, choice.resource.id, choice.resource.title, hours))
+    for index in reversed(range(len(steps))):
+        step = steps[index]
+        if _hours(steps) <= budget:
+            break
+        if step.optional:
+            dropped.append(Dropped(step.topic.slug, None, step.topic.name, step.hours))
+            steps[index] = _with_resources(step, (), hours=0.0)
+    steps = [s for s in steps if not (s.optional and s.hours == 0.0)]
+    by_weight = sorted(range(len(steps)), key=lambda i: (-steps[i].hours, i))
+    for index in by_weight:
+        if _hours(steps) <= budget:
+            break
+        step = steps[index]
+        lighter = _lightest(catalog, step.topic.slug, prefs)
+        core = step.resources[0] if step.resources else None
+        if core and lighter and lighter.hours < core.hours:
+            steps[index] = _with_resources(step, (lighter,))
+            res = core.resource
+            dropped.append(
+                Dropped(step.topic.slug, res.id, res.title, core.hours, lighter.resource.id)
+            )
+    return steps, tuple(dropped)
+
+
+def _hours(steps: list[Step]) -> float:
+    return sum(s.hours for s in steps)
+
+
+def _lightest(catalog: Catalog, slug: str, prefs: Preferences) -> Choice | None:
+    ids = [i for i in catalog.resources_by_topic.get(slug, ()) if i not in prefs.skip_resources]
+    if not ids:
+        return None
+    rank = lambda r: (estimates.resource_hours(r.kind), -_score(catalog, r, slug, prefs), r.id)  # noqa: E731
+    resource = min((catalog.resources[i] for i in ids), key=rank)
+    reason = _reason(catalog, resource, slug, prefs) + "; the lightest, to fit your time budget"
+    return Choice(resource, reason, estimates.resource_hours(resource.kind), False)
+
+
+def _with_resources(step: Step, resources: tuple[Choice, ...], hours: float | None = None) -> Step:
+    if hours is None:
+        hours = sum(c.hours for c in resources) if resources else estimates.TOPIC_WITHOUT_RESOURCES
+    return Step(step.topic, step.why, resources, step.optional, round(hours, 2), 0.0)
+
+
+def _accumulate(steps: list[Step]) -> tuple[Step, ...]:
+    total, done = 0.0, []
+    for step in steps:
+        total += step.hours
+        done.append(
+            Step(step.topic, step.why, step.resources, step.optional, step.hours, round(total, 2))
+        )
+    return tuple(done)
