@@ -83,6 +83,7 @@ class Catalog:
     resources_by_topic: dict[str, tuple[int, ...]] = field(init=False)
     required_by: dict[str, tuple[Relation, ...]] = field(init=False)
     requires: dict[str, tuple[Relation, ...]] = field(init=False)
+    _names: dict[str, str] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         by_topic: dict[str, list[int]] = defaultdict(list)
@@ -96,6 +97,14 @@ class Catalog:
             required_by[relation.requires].append(relation)
         self.requires = {slug: tuple(r) for slug, r in requires.items()}
         self.required_by = {slug: tuple(r) for slug, r in required_by.items()}
+        self._names = {}
+        for topic in self.topics.values():  # a slug beats a name, which beats an alias
+            for text in (*topic.aliases, topic.name, topic.slug):
+                self._names[text.casefold()] = topic.slug
+
+    def find(self, text: str) -> str | None:
+        """The slug of the topic a user means by its slug, name or alias, in any case."""
+        return self._names.get(text.strip().casefold())
 
     def graph(self) -> nx.DiGraph:
         """Prerequisite graph: an edge `requires -> topic` carries its Relation."""

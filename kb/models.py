@@ -269,7 +269,7 @@ class LearnerTopic(Base):
     state: Mapped[str] = mapped_column(String(10))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
-    topic: Mapped[Topic] = relationship()
+    topic: Mapped[Topic] = relationship(lazy="joined")
 
 
 class LearnerResource(Base):
@@ -283,3 +283,5 @@ class LearnerResource(Base):
     )
     state: Mapped[str] = mapped_column(String(10))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+    resource: Mapped[Resource] = relationship(lazy="joined")

@@ -124,13 +124,18 @@ def next_topics(
         for slug in graph
         if slug not in implied and all(p in implied for p in graph.predecessors(slug))
     ]
-    goals = tuple(goals)
-    toward = set(goals).union(*(nx.ancestors(graph, g) for g in goals if g in graph))
+    toward = on_the_way(graph, goals)
 
     def rank(slug: str):
         return (slug not in toward, _guide_order(catalog, slug))
 
     return [catalog.topics[slug] for slug in sorted(ready, key=rank)]
+
+
+def on_the_way(graph: nx.DiGraph, goals: Iterable[str]) -> set[str]:
+    """The goals and everything they require."""
+    goals = [g for g in goals if g in graph]
+    return set(goals).union(*(nx.ancestors(graph, g) for g in goals))
 
 
 def _guide_order(catalog: Catalog, slug: str) -> tuple[int, str, str]:
