@@ -17,11 +17,13 @@ from sqlalchemy.orm import Session
 from importers.fetch import FetchLimits, fetch
 from importers.pipeline import ImportInput, import_inputs
 from importers.registry import FORMATS, refuse_oversize
-from kb import db
+from kb import catalog as kb_catalog
+from kb import db, learning_graph, paths
 from kb.config import fetch_allowed_networks
 from kb.errors import InputError, KBError
 from kb.export import dumps, export
 from kb.models import Edition, Mention, Prerequisite, Resource, Source, Topic
+from kb.search import SearchIndex
 
 BAD_INPUT = 2
 
@@ -129,6 +131,60 @@ def stats_command(database_url: str | None) -> None:
         ).all()
     for name, value in rows + [(f"  {kind}", n) for kind, n in kinds]:
         click.echo(f"{name:<24}{value:>8}")
+
+
+@main.command("path")
+@click.option("--goal", "goals", multiple=True, required=True, help="Topic slug, name or alias.")
+@click.option("--known", default="", help="Comma-separated topics already known.")
+@click.option("--prefer", default="", help="Comma-separated resource kinds, most wanted first.")
+@click.option("--max-hours", type=click.FloatRange(min=0, min_open=True), help="Time budget.")
+@click.option("--json", "as_json", is_flag=True, help="Print what GET /api/v1/paths answers.")
+@click.pass_obj
+def path_command(database_url, goals, known, prefer, max_hours, as_json) -> None:
+    """Suggest a learning path to the goals."""
+    from api.routes.paths import LearningPath  # the API's own schema, so both print the same
+
+    with _session(database_url) as session:
+        catalog = kb_catalog.load(session)
+        wanted = [_topic(catalog, session, goal, "--goal") for goal in goals]
+        prefs = paths.Preferences(
+            known=frozenset(_topic(catalog, session, k, "--known") for k in _listed(known)),
+            prefer=tuple(_listed(prefer)),
+            max_hours=max_hours,
+        )
+    result = paths.plan(catalog, learning_graph.build(catalog), wanted, prefs)
+    document = LearningPath.of(catalog, result, {})
+    if as_json:
+        click.echo(document.model_dump_json(indent=2))
+        return
+    for number, step in enumerate(document.steps, 1):
+        optional = " (optional)" if step.optional else ""
+        hours = f"{step.hours} h, {step.cumulative_hours} h so far"
+        click.echo(f"{number}. {step.topic.name}{optional}: {hours}")
+        for why in step.why:
+            quote = f' "{why.evidence[0].sentence}"' if why.evidence else ""
+            click.echo(f"   why: {why.reason}{quote}")
+        for resource in step.resources:
+            click.echo(f"   - [{resource.kind}] {resource.title} <{resource.url}>")
+    skipped = ", ".join(f"{s.name} ({s.reason})" for s in document.skipped_known)
+    click.echo(
+        f"total: {document.total_hours} h (estimates){'; skipped: ' + skipped if skipped else ''}"
+    )
+    for dropped in document.dropped:
+        click.echo(f"dropped to fit {max_hours} h: {dropped.title} ({dropped.hours} h)")
+
+
+def _listed(value: str) -> list[str]:
+    return [part.strip() for part in value.split(",") if part.strip()]
+
+
+def _topic(catalog, session: Session, text: str, option: str) -> str:
+    slug = catalog.find(text)
+    if slug is None:
+        index = SearchIndex.build(catalog, {})
+        hint = ", ".join(index.suggest(text)) or "none"
+        raise InputError(option, f"no topic {text!r}; did you mean: {hint}?")
+    return slug
 
 
 @main.command("serve")

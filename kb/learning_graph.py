@@ -4,7 +4,8 @@ A guide states requirements of its subject as a whole ("to start deep learning, 
 programming, mathematics and a few machine-learning concepts") and, separately, where to start
 it ("I suggest starting with Keras"). A learner heading for Keras must meet the requirements of
 what Keras is the entry to, so each entry point inherits them, quoting the same sentences. An
-inherited edge that would close a cycle is left out: the stored relations win.
+inherited edge that would close a cycle is left out (the stored relations win), and so is one
+that other edges already imply.
 """
 
 from __future__ import annotations
@@ -29,7 +30,28 @@ def build(catalog: Catalog) -> nx.DiGraph:
         if graph.has_edge(requires, topic) or nx.has_path(graph, topic, requires):
             continue
         graph.add_edge(requires, topic, relation=relation)
+    _drop_implied(graph)
     return graph
+
+
+def _drop_implied(graph: nx.DiGraph) -> None:
+    """An inherited edge that a chain of requirements already implies would only repeat, in every
+    step's `why`, what the chain says; the order it imposes stays."""
+    inherited = [
+        (u, v, data)
+        for u, v, data in graph.edges(data=True)
+        if data["relation"].origin == "inherited"
+    ]
+    required = required_edges(graph)
+    for requires, topic, data in sorted(inherited, key=lambda e: (e[0], e[1])):
+        graph.remove_edge(requires, topic)
+        if not nx.has_path(required, requires, topic):
+            graph.add_edge(requires, topic, **data)
+
+
+def required_edges(graph: nx.DiGraph) -> nx.DiGraph:
+    """A live view of the edges that are requirements, not mere outline order."""
+    return nx.subgraph_view(graph, filter_edge=lambda u, v: is_required(graph[u][v]["relation"]))
 
 
 def _inherited(catalog: Catalog) -> list[Relation]:

@@ -15,7 +15,7 @@ import networkx as nx
 
 from kb import estimates
 from kb.catalog import Catalog, Evidence, ResourceView, TopicView
-from kb.learning_graph import is_required
+from kb.learning_graph import required_edges
 
 RESOURCES_PER_STEP = 3  # one core resource, the rest optional
 
@@ -89,7 +89,7 @@ class Path:
 def implied_known(graph: nx.DiGraph, known: Iterable[str]) -> dict[str, str]:
     """Each topic the learner can be taken to know, with why: knowing a topic implies knowing
     what it requires (by stated requirement, not by mere outline order)."""
-    required = _required_subgraph(graph)
+    required = required_edges(graph)
     implied: dict[str, str] = {}
     for slug in sorted(known):
         implied[slug] = "known"
@@ -143,13 +143,9 @@ def _guide_order(catalog: Catalog, slug: str) -> tuple[int, str, str]:
     return (topic.position, topic.name.lower(), slug)
 
 
-def _required_subgraph(graph: nx.DiGraph) -> nx.DiGraph:
-    return nx.subgraph_view(graph, filter_edge=lambda u, v: is_required(graph[u][v]["relation"]))
-
-
 def _optional(graph: nx.DiGraph, todo: nx.DiGraph, goals: tuple[str, ...]) -> set[str]:
     """Steps no chain of stated (or inherited) requirements links to a goal."""
-    required = _required_subgraph(graph)
+    required = required_edges(graph)
     needed = set(goals).union(*(nx.ancestors(required, g) for g in goals))
     return set(todo) - needed
 

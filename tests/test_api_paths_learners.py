@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import socket
 import subprocess
@@ -225,3 +226,20 @@ def test_learner_state_survives_a_server_restart(guide_database_url):
         assert after == before
     finally:
         server.stop()
+
+
+def test_kb_path_prints_what_the_api_answers(client, guide_database_url):
+    from click.testing import CliRunner
+
+    from api.cli import main
+
+    runner = CliRunner()
+    args = ["--database-url", guide_database_url, "path", "--goal", "CIFAR-10", "--known", "python"]
+    printed = runner.invoke(main, [*args, "--json"])
+    assert printed.exit_code == 0, printed.output
+    answered = client.get(f"{V1}/paths?goal=CIFAR-10&known=python").json
+    assert json.loads(printed.output) == answered
+    text = runner.invoke(main, args)
+    assert "CIFAR-10" in text.output and "skipped: Python (known)" in text.output
+    unknown = runner.invoke(main, ["--database-url", guide_database_url, "path", "--goal", "kears"])
+    assert unknown.exit_code == 2 and "did you mean: keras" in unknown.output
