@@ -100,11 +100,11 @@ class Catalog:
         self._names = {}
         for topic in self.topics.values():  # a slug beats a name, which beats an alias
             for text in (*topic.aliases, topic.name, topic.slug):
-                self._names[text.casefold()] = topic.slug
+                self._names[fold(text)] = topic.slug
 
     def find(self, text: str) -> str | None:
         """The slug of the topic a user means by its slug, name or alias, in any case."""
-        return self._names.get(text.strip().casefold())
+        return self._names.get(fold(text))
 
     def graph(self) -> nx.DiGraph:
         """Prerequisite graph: an edge `requires -> topic` carries its Relation."""
@@ -113,6 +113,11 @@ class Catalog:
         for relation in self.relations:
             graph.add_edge(relation.requires, relation.topic, relation=relation)
         return graph
+
+
+def fold(text: str) -> str:
+    """How names are compared: any case, any run of spaces."""
+    return " ".join(text.split()).casefold()
 
 
 def load(session: Session) -> Catalog:

@@ -1,0 +1,65 @@
+"""The Flask application of the JSON API: settings, database, error shape, CORS, rate limits."""
+
+from __future__ import annotations
+
+from flask import Flask, current_app, request
+from flask_cors import CORS
+from sqlalchemy import Engine, event
+from werkzeug.exceptions import RequestEntityTooLarge
+
+from api import knowledge, openapi, problems, routes, settings
+from api.http import limiter
+from kb import db
+
+PREFIX = "/api/v1"
+SQLITE_BUSY_TIMEOUT_MS = 10_000
+
+
+def create_app(config: dict | None = None) -> Flask:
+    app = Flask(__name__)
+    app.config.update(settings.from_environment() | (config or {}))
+    if "*" in app.config["CORS_ORIGINS"]:
+        raise ValueError("KB_CORS_ORIGINS must list origins, not '*'")
+
+    engine = db.make_engine(app.config["DATABASE_URL"])
+    if engine.dialect.name == "sqlite":
+        event.listen(engine, "connect", _share_sqlite_file)
+    try:
+        db.require_current_schema(engine)
+    except Exception:
+        engine.dispose()
+        raise
+    knowledge.install(app, engine)
+
+    problems.register(app)
+    app.before_request(_refuse_oversize_body)
+    CORS(
+        app,
+        resources={r"/api/*": {"origins": app.config["CORS_ORIGINS"]}},
+        expose_headers=["Location", "Retry-After"],
+    )
+    limiter.init_app(app)
+    for blueprint in routes.blueprints():
+        app.register_blueprint(blueprint, url_prefix=PREFIX)
+    app.register_blueprint(openapi.bp)
+    knowledge.warm(app)
+    return app
+
+
+def engine_of(app: Flask) -> Engine:
+    return app.extensions["knowledge"].engine
+
+
+def _share_sqlite_file(dbapi_connection, _record) -> None:
+    # Several gunicorn processes share the file: readers must not block the writer (WAL), and a
+    # writer waits for another rather than failing at once.
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+    cursor.close()
+
+
+def _refuse_oversize_body() -> None:
+    # Werkzeug refuses an oversize body only when it is read; refuse it even where it is not.
+    if (request.content_length or 0) > current_app.config["MAX_CONTENT_LENGTH"]:
+        raise RequestEntityTooLarge()

@@ -1,0 +1,193 @@
+"""Routes declared once: the pydantic models that validate a request also document it.
+
+`operation` registers a Flask route and records it in OPERATIONS, from which `api.openapi`
+builds the OpenAPI document, so the document cannot drift from what the handlers accept.
+"""
+
+from __future__ import annotations
+
+import base64
+import functools
+import inspect
+import types
+import typing
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+from flask import Blueprint, Response, current_app, request
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+from pydantic import AfterValidator, BaseModel, Field, ValidationError
+from pydantic_core import PydanticCustomError
+
+from api.problems import ProblemError
+
+JSON = "application/json"
+NOT_A_CURSOR = "not a cursor this API issued; start again from the first page"
+
+
+def _default_limit() -> str:
+    # Read per request, so that each app (and each test) keeps its own setting.
+    return current_app.config["RATELIMIT_DEFAULT"]
+
+
+# Routes may tighten their own limit: `@limiter.limit("30 per minute")`.
+limiter = Limiter(get_remote_address, default_limits=[_default_limit], headers_enabled=True)
+
+
+@dataclass(frozen=True)
+class Operation:
+    blueprint: Blueprint
+    endpoint: str  # "<blueprint>.<handler>", how Flask names the route
+    method: str
+    query: type[BaseModel] | None
+    body: type[BaseModel] | None
+    response: type[BaseModel] | None
+    status: int
+    summary: str
+    description: str
+    tags: tuple[str, ...]
+    auth: bool
+
+
+OPERATIONS: list[Operation] = []
+
+
+def operation(
+    bp: Blueprint,
+    method: str,
+    rule: str,
+    *,
+    summary: str,
+    query: type[BaseModel] | None = None,
+    body: type[BaseModel] | None = None,
+    response: type[BaseModel] | None = None,
+    status: int | None = None,
+    description: str | None = None,
+    tags: typing.Sequence[str] = (),
+    auth: bool = False,
+) -> Callable[[Callable], Callable]:
+    """Route `method rule` to the decorated handler.
+
+    The handler gets the path parameters as keyword arguments, plus `query` and `body` (the
+    validated models) when declared, and returns a `response` instance, optionally as
+    `(model, status)` or `(model, status, headers)`; with no `response` model the answer has
+    no body (status 204 unless told). `auth` only documents a bearer token requirement.
+    A route's own rate limit goes between this decorator and the handler:
+    `@operation(...)` then `@limiter.limit("30 per minute")`.
+    """
+
+    def decorate(handler: Callable) -> Callable:
+        recorded = Operation(
+            blueprint=bp,
+            endpoint=f"{bp.name}.{handler.__name__}",
+            method=method.upper(),
+            query=query,
+            body=body,
+            response=response,
+            status=status or (200 if response else 204),
+            summary=summary,
+            description=description or inspect.getdoc(handler) or "",
+            tags=tuple(tags),
+            auth=auth,
+        )
+
+        @functools.wraps(handler)
+        def view(**path: Any) -> Response:
+            arguments = dict(path)
+            if query is not None:
+                arguments["query"] = _validated_query(query)
+            if body is not None:
+                arguments["body"] = _validated_body(body)
+            return _respond(recorded, handler(**arguments))
+
+        bp.add_url_rule(rule, endpoint=handler.__name__, view_func=view, methods=[recorded.method])
+        OPERATIONS.append(recorded)
+        return handler
+
+    return decorate
+
+
+def is_list(annotation: Any) -> bool:
+    """Whether a field takes several values (`list[str]`, `list[str] | None`, ...)."""
+    origin = typing.get_origin(annotation)
+    if origin in (list, tuple, set, frozenset):
+        return True
+    if origin in (typing.Union, types.UnionType, Annotated):
+        return any(is_list(argument) for argument in typing.get_args(annotation))
+    return False
+
+
+def _validated_query(model: type[BaseModel]) -> BaseModel:
+    values: dict[str, Any] = {}
+    for name, field in model.model_fields.items():
+        key = field.alias or name
+        if key in request.args:  # unknown parameters are ignored
+            many = is_list(field.annotation)
+            values[key] = request.args.getlist(key) if many else request.args[key]
+    try:
+        return model.model_validate(values)
+    except ValidationError as error:
+        raise invalid("query", error) from None
+
+
+def _validated_body(model: type[BaseModel]) -> BaseModel:
+    if not request.is_json:
+        given = request.mimetype or "no Content-Type"
+        raise ProblemError(415, f"the request body must be {JSON}, not {given}")
+    try:
+        return model.model_validate_json(request.get_data())  # 413 when over the limit
+    except ValidationError as error:
+        raise invalid("body", error) from None
+
+
+def invalid(location: str, error: ValidationError) -> ProblemError:
+    """A 422 naming every invalid field of `location` (query, body or path)."""
+    errors = [
+        {
+            "location": location,
+            "field": ".".join(str(part) for part in issue["loc"]),
+            "message": issue["msg"],
+        }
+        for issue in error.errors(include_url=False)
+    ]
+    named = "; ".join(
+        f"{e['field']}: {e['message']}" if e["field"] else e["message"] for e in errors
+    )
+    return ProblemError(422, f"invalid {location}: {named}", errors=errors)
+
+
+def _respond(recorded: Operation, result: Any) -> Response:
+    status, headers = recorded.status, {}
+    if isinstance(result, tuple):
+        result, status, *rest = result
+        headers = rest[0] if rest else {}
+    if recorded.response is None:
+        return Response(status=status, headers=headers)
+    if not isinstance(result, recorded.response):
+        raise TypeError(f"{recorded.endpoint} returned {type(result).__name__}, not its model")
+    return Response(result.model_dump_json(by_alias=True), status, headers, mimetype=JSON)
+
+
+def encode_cursor(position: str | int) -> str:
+    """An opaque cursor for "the page after `position`"."""
+    return base64.urlsafe_b64encode(str(position).encode()).rstrip(b"=").decode()
+
+
+def decode_cursor(cursor: str) -> str:
+    try:
+        position = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+    except ValueError:  # not base64, or not UTF-8
+        position = None
+    if position is None or encode_cursor(position) != cursor:
+        raise PydanticCustomError("cursor", NOT_A_CURSOR)
+    return position
+
+
+# A query field for the `next_cursor` of a previous page; validates to the position it encodes.
+Cursor = Annotated[
+    str,
+    AfterValidator(decode_cursor),
+    Field(description="`next_cursor` of the previous page; omit it for the first page"),
+]

@@ -1,0 +1,115 @@
+"""Every error the API answers is an RFC 9457 problem document (`application/problem+json`)."""
+
+from __future__ import annotations
+
+import json
+from http import HTTPStatus
+
+from flask import Flask, Response, current_app, request
+from pydantic import BaseModel, ConfigDict, Field
+from werkzeug.exceptions import HTTPException
+
+from kb.errors import InputError, NotFoundError
+
+MEDIA_TYPE = "application/problem+json"
+# Headers an error response must keep: they tell the client what to do next.
+KEPT_HEADERS = ("Allow", "Retry-After", "WWW-Authenticate")
+
+
+class FieldError(BaseModel):
+    """One invalid input: where it was, which field, and what is wrong with it."""
+
+    location: str = Field(description="query, body or path")
+    field: str = Field(description="dotted path of the field; empty for the whole input")
+    message: str
+
+
+class Problem(BaseModel):
+    """An error. Extension members (such as `errors` or `suggestions`) may follow."""
+
+    model_config = ConfigDict(extra="allow")
+
+    type: str = Field(description='a URI naming the kind of problem, or "about:blank"')
+    title: str = Field(description="the HTTP status phrase")
+    status: int
+    detail: str = Field(description="what was wrong with this request")
+    instance: str = Field(description="the path of the request")
+    errors: list[FieldError] | None = Field(None, description="each invalid input, for a 422")
+
+
+class ProblemError(Exception):
+    """Raised by a handler to answer with a problem document."""
+
+    def __init__(
+        self,
+        status: int,
+        detail: str,
+        *,
+        title: str | None = None,
+        type: str = "about:blank",
+        headers: dict[str, str] | None = None,
+        **extensions,
+    ):
+        super().__init__(detail)
+        self.status = status
+        self.detail = detail
+        self.title = title or HTTPStatus(status).phrase
+        self.type = type
+        self.headers = headers or {}
+        self.extensions = extensions
+
+
+def problem_response(error: ProblemError) -> Response:
+    problem = Problem(
+        type=error.type,
+        title=error.title,
+        status=error.status,
+        detail=error.detail,
+        instance=request.path,
+        **error.extensions,
+    )
+    body = json.dumps(problem.model_dump(mode="json", exclude_none=True), ensure_ascii=False)
+    return Response(body, error.status, headers=error.headers, mimetype=MEDIA_TYPE)
+
+
+def register(app: Flask) -> None:
+    app.register_error_handler(ProblemError, problem_response)
+    app.register_error_handler(NotFoundError, _not_found)
+    app.register_error_handler(InputError, _invalid_input)
+    app.register_error_handler(HTTPException, _http_error)
+    app.register_error_handler(Exception, _internal_error)
+
+
+def _not_found(error: NotFoundError) -> Response:
+    return problem_response(ProblemError(404, str(error)))
+
+
+def _invalid_input(error: InputError) -> Response:
+    return problem_response(ProblemError(422, str(error)))
+
+
+def _http_error(error: HTTPException) -> Response | HTTPException:
+    if error.code is None or error.code < 400:  # a redirect, not an error
+        return error
+    headers = {name: value for name, value in error.get_headers() if name in KEPT_HEADERS}
+    return problem_response(ProblemError(error.code, _sentence(error), headers=headers))
+
+
+def _sentence(error: HTTPException) -> str:
+    if error.code == 404:
+        return f"there is no resource at {request.path}"
+    if error.code == 405:
+        return f"{request.path} does not accept {request.method}"
+    if error.code == 429:
+        return f"too many requests from this address: the limit is {error.description}"
+    if error.code == 413:
+        limit = current_app.config["MAX_CONTENT_LENGTH"]
+        return f"the request body is larger than the limit of {limit} bytes"
+    return error.description or HTTPStatus(error.code).phrase
+
+
+def _internal_error(error: Exception) -> Response:
+    current_app.logger.error(
+        "unhandled error in %s %s", request.method, request.path, exc_info=error
+    )
+    return problem_response(ProblemError(500, "the server failed to answer this request"))
