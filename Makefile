@@ -4,7 +4,7 @@ PYTHON ?= python3
 GUIDES ?= ../shared/guides/learning-deep-learning-2017
 BIN := $(VENV)/bin
 
-.PHONY: install run test lint bench clean
+.PHONY: install run test lint bench bench-tools clean
 
 install: $(VENV)/.installed
 
@@ -14,12 +14,13 @@ $(VENV)/.installed: pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $@
 
-# Build the embedded SQLite knowledge base from the study guide and show what it holds.
+# Build the embedded SQLite knowledge base from the study guide, show what it holds, serve the API.
 run: install
 	$(BIN)/kb db upgrade
 	$(BIN)/kb import $(GUIDES)
 	$(BIN)/kb export --output instance/kb.json
 	$(BIN)/kb stats
+	$(BIN)/kb serve
 
 # The whole suite, on SQLite and on the local PostgreSQL (KB_TEST_POSTGRES_URL).
 test: install
@@ -29,8 +30,13 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-bench: install
+bench: install bench-tools
 	$(BIN)/python bench/import.py
+	$(BIN)/python bench/api.py --synthetic --sustained 60
+
+# The API's load generator, from Debian (run as root); nothing to do where it is installed.
+bench-tools:
+	command -v wrk >/dev/null || (apt-get update && apt-get install -y wrk)
 
 clean:
 	rm -rf $(VENV) instance build *.egg-info
