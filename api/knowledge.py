@@ -72,18 +72,21 @@ def _close_session(_error: BaseException | None) -> None:
 def catalog() -> Catalog:
     """The snapshot of the current version, checked once per request."""
     if "kb_catalog" not in g:
-        g.kb_catalog = _current_catalog(_knowledge(), session())
+        g.kb_catalog = _current_catalog(_knowledge())
     return g.kb_catalog
 
 
-def _current_catalog(knowledge: Knowledge, reader: Session) -> Catalog:
-    version = kb_version.current(reader)
+def _current_catalog(knowledge: Knowledge) -> Catalog:
+    # A bare connection, not the request's session: the check runs on every request, and a
+    # session costs three times the query.
+    with knowledge.engine.connect() as connection:
+        version = kb_version.current(connection)
     cached = knowledge.catalog
     if cached is not None and cached.version == version:
         return cached
     with knowledge.lock:  # one thread rebuilds; the others wait for its result
         if knowledge.catalog is None or knowledge.catalog.version != version:
-            knowledge.catalog = kb_catalog.load(reader)
+            knowledge.catalog = kb_catalog.load(session())
         return knowledge.catalog
 
 

@@ -8,7 +8,7 @@ search index) is still current.
 import hashlib
 from datetime import UTC, datetime
 
-from sqlalchemy import select
+from sqlalchemy import Connection, select
 from sqlalchemy.orm import Session
 
 from kb.models import Edition, KnowledgeBase
@@ -29,5 +29,5 @@ def stamp(session: Session) -> str:
     return version
 
 
-def current(session: Session) -> str:
-    return session.scalar(select(KnowledgeBase.version).where(KnowledgeBase.id == 1)) or EMPTY
+def current(reader: Session | Connection) -> str:
+    return reader.scalar(select(KnowledgeBase.version).where(KnowledgeBase.id == 1)) or EMPTY

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Literal
 
 from flask import Blueprint
@@ -174,6 +175,22 @@ def learning_graph_of(catalog: Catalog, _session):
 
 knowledge.register_derived("learning-graph", learning_graph_of)
 
+PLANS_KEPT = 4096  # per process and version; a plan is pure, so a repeated question is a lookup
+
+
+def planner(catalog: Catalog, _session):
+    """`plan(goals, prefs, states)`, remembered for the catalog's version."""
+    graph = knowledge.derived("learning-graph", learning_graph_of)
+
+    @functools.lru_cache(maxsize=PLANS_KEPT)
+    def plan(goals: tuple[str, ...], prefs: paths.Preferences, states: frozenset) -> LearningPath:
+        return LearningPath.of(catalog, paths.plan(catalog, graph, goals, prefs), dict(states))
+
+    return plan
+
+
+knowledge.register_derived("planner", planner)
+
 
 @operation(
     bp,
@@ -190,7 +207,6 @@ def get_path(query: PathQuery) -> LearningPath:
     they imply, are skipped and listed. With `learner`, send that learner's bearer token: their
     known and done topics, goals, preferred kinds and budget apply unless the query overrides."""
     catalog = knowledge.catalog()
-    graph = knowledge.derived("learning-graph", learning_graph_of)
     goals, known, prefer, max_hours = query.goal, query.known, query.prefer, query.max_hours
     states: dict[str, str] = {}
     finished: frozenset[int] = frozenset()
@@ -210,8 +226,8 @@ def get_path(query: PathQuery) -> LearningPath:
         max_hours=max_hours,
         skip_resources=finished,
     )
-    path = paths.plan(catalog, graph, [resolve_goal(catalog, g) for g in goals], prefs)
-    return LearningPath.of(catalog, path, states)
+    plan = knowledge.derived("planner", planner)
+    return plan(tuple(resolve_goal(catalog, g) for g in goals), prefs, frozenset(states.items()))
 
 
 def resolve_goal(catalog: Catalog, text: str) -> str:
