@@ -1,0 +1,351 @@
+"""Requests/s and latency of the JSON API's read endpoints, served by `kb serve` on loopback.
+
+    .venv/bin/python bench/api.py [--database-url URL] [--synthetic] [--duration 10]
+        [--connections 16] [--sustained 60] [--rate 200]
+
+Each knowledge base is served by `kb serve` on a free port, started with `KB_RATE_LIMIT=""` so
+that the per-client rate limit (50/s by default) does not turn the load into 429s; the server is
+stopped at the end, whatever happens. Against it, wrk (`make bench-tools` installs it) runs
+`--connections` connections on 2 threads for `--duration` seconds per endpoint, rotating the
+request paths and counting every response that is not 2xx (bench/wrk/rotate.lua).
+
+The knowledge bases: the one at `--database-url`; else the project's instance/kb.sqlite3 (`make
+run` fills it); else the guide imported into a temporary SQLite file. With `--synthetic`, then
+also the synthetic one of bench/synthetic.py (10k topics, 50k prerequisites, 100k resources),
+cached under instance/bench/, whose path goals are the last topics of the last domains, those
+with the largest prerequisite closures.
+
+`--sustained S` adds a constant-rate run of S seconds at `--rate` requests/s of mixed reads.
+wrk cannot hold a rate (and Debian has no wrk2), so this run is Python: threads with keep-alive
+connections take requests scheduled at fixed intervals and time each from when it was due, not
+from when it was sent, so a slow server cannot hide its delay by slowing the client.
+
+Targets: /paths throughput at least half of /health's; /paths p99 under 25 ms on the guide; on
+the synthetic base /paths and /search p99 under 50 ms; no errors in the sustained run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import quote
+
+import networkx as nx
+from sqlalchemy import select
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from bench import synthetic  # noqa: E402
+from kb import db  # noqa: E402
+from kb.models import Prerequisite, Topic  # noqa: E402
+
+KB = Path(sys.executable).with_name("kb")
+GUIDES = ROOT.parent / "shared" / "guides" / "learning-deep-learning-2017"
+INSTANCE_DB = ROOT / "instance" / "kb.sqlite3"
+CACHE = ROOT / "instance" / "bench"
+ROTATE_LUA = ROOT / "bench" / "wrk" / "rotate.lua"
+PREFIX = "/api/v1"
+
+WRK_THREADS = 2
+SUSTAINED_CLIENTS = 32
+GUIDE_GOALS = ("cifar-10", "keras", "deep-learning", "mnist")
+GUIDE_KNOWN = "python"
+SYNTHETIC = {"topics": 10_000, "edges": 50_000, "resources": 100_000, "seed": 1}
+SYNTHETIC_GOALS = 8  # domains whose last topic is a goal
+QUERIES = (
+    "neural network",
+    "keras",
+    "mnist",
+    "python",
+    "linear algebra",
+    "gradient descent",
+    "image classification",
+    "convolutional",
+)
+
+
+@dataclass(frozen=True)
+class Figures:
+    requests: int
+    seconds: float
+    errors: int
+    p50_ms: float
+    p99_ms: float
+
+    @property
+    def rate(self) -> float:
+        return self.requests / self.seconds
+
+
+@dataclass(frozen=True)
+class Workload:
+    """What to ask one knowledge base, and what its answers must achieve."""
+
+    name: str
+    url: str
+    endpoints: dict[str, list[str]]  # endpoint -> the paths it rotates through
+    mixed: list[str]  # the sustained run's paths, all read endpoints interleaved
+    goals: dict[str, int]  # goal -> how many topics its closure holds
+    p99_targets_ms: dict[str, float]
+
+
+def guide_workload(url: str) -> Workload:
+    slugs = topic_slugs(url)
+    goals = [g for g in GUIDE_GOALS if g in slugs]
+    paths = [f"{PREFIX}/paths?goal={g}" for g in goals]
+    paths += [f"{PREFIX}/paths?goal={g}&known={GUIDE_KNOWN}" for g in goals]
+    return workload("guide", url, slugs, paths, goals, {"/paths": 25})
+
+
+def synthetic_workload(url: str) -> Workload:
+    layout = synthetic.Layout.of(SYNTHETIC["topics"])
+    last_domains = range(max(0, layout.domains - SYNTHETIC_GOALS), layout.domains)
+    # A domain's last topic requires most of its domain and, through it, of the foundations.
+    goals = [synthetic.slug(layout.domain(d * layout.size).stop) for d in last_domains]
+    known = synthetic.slug(1)
+    paths = [f"{PREFIX}/paths?goal={g}" for g in goals]
+    paths += [f"{PREFIX}/paths?goal={g}&known={known}" for g in goals]
+    slugs = topic_slugs(url)[::10]
+    return workload("synthetic", url, slugs, paths, goals, {"/paths": 50, "/search": 50})
+
+
+def workload(name, url, slugs, paths, goals, p99_targets_ms) -> Workload:
+    endpoints = {
+        "/health": [f"{PREFIX}/health"],
+        "/search": [f"{PREFIX}/search?q={quote(q)}" for q in QUERIES],
+        "/topics/<slug>": [f"{PREFIX}/topics/{s}" for s in slugs],
+        "/paths": paths,
+    }
+    reads = [
+        *endpoints.values(),
+        [f"{PREFIX}/topics"],
+        [f"{PREFIX}/resources?topic={s}" for s in slugs],
+    ]
+    longest = max(map(len, reads))
+    mixed = [paths[i % len(paths)] for i in range(longest) for paths in reads]
+    return Workload(name, url, endpoints, mixed, closures(url, goals), p99_targets_ms)
+
+
+def topic_slugs(url: str) -> list[str]:
+    engine = db.make_engine(url)
+    try:
+        with engine.connect() as connection:
+            return list(connection.scalars(select(Topic.slug).order_by(Topic.id)))
+    finally:
+        engine.dispose()
+
+
+def closures(url: str, goals: list[str]) -> dict[str, int]:
+    """How many topics each goal requires, directly or not."""
+    engine = db.make_engine(url)
+    try:
+        with engine.connect() as connection:
+            slugs = dict(connection.execute(select(Topic.id, Topic.slug)).tuples().all())
+            edges = connection.execute(select(Prerequisite.requires_id, Prerequisite.topic_id))
+            graph = nx.DiGraph((slugs[r], slugs[t]) for r, t in edges)
+    finally:
+        engine.dispose()
+    return {g: len(nx.ancestors(graph, g)) if g in graph else 0 for g in goals}
+
+
+def guide_database(folder: Path) -> str:
+    """The project's own knowledge base, or the guide imported into a file in `folder`."""
+    if INSTANCE_DB.exists():
+        return f"sqlite:///{INSTANCE_DB}"
+    url = f"sqlite:///{folder / 'guide.sqlite3'}"
+    for command in (["db", "upgrade"], ["import", str(GUIDES)]):
+        subprocess.run([KB, "--database-url", url, *command], check=True, capture_output=True)
+    return url
+
+
+def synthetic_database() -> str:
+    """The synthetic knowledge base, generated once per set of parameters."""
+    name = "synthetic-{topics}-{edges}-{resources}-{seed}.sqlite3".format(**SYNTHETIC)
+    path = CACHE / name
+    if not path.exists():
+        CACHE.mkdir(parents=True, exist_ok=True)
+        partial = path.with_suffix(".partial")
+        partial.unlink(missing_ok=True)
+        print(synthetic.generate(f"sqlite:///{partial}", **SYNTHETIC), flush=True)
+        partial.rename(path)  # only a complete file is ever reused
+    return f"sqlite:///{path}"
+
+
+@contextmanager
+def serve(url: str, log: Path) -> Iterator[str]:
+    """`kb serve` on a free loopback port, rate limit off; yields its base URL."""
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    with log.open("wb") as output:
+        server = subprocess.Popen(
+            [KB, "--database-url", url, "serve", "--port", str(port)],
+            env={**os.environ, "KB_RATE_LIMIT": ""},
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,  # a Ctrl-C reaches us; the finally below stops the server
+        )
+        try:
+            wait_healthy(base, server, log)
+            yield base
+        finally:
+            server.terminate()
+            try:
+                server.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                server.kill()
+                server.wait()
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def wait_healthy(base: str, server: subprocess.Popen, log: Path, limit: float = 120) -> None:
+    deadline = time.monotonic() + limit
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise RuntimeError(f"kb serve exited with {server.returncode}:\n{log.read_text()}")
+        try:
+            with urllib.request.urlopen(f"{base}{PREFIX}/health", timeout=2) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            pass  # not listening yet, or not healthy yet
+        time.sleep(0.2)
+    raise RuntimeError(f"{base}{PREFIX}/health did not answer 200 within {limit:.0f} s")
+
+
+def wrk(base: str, paths: list[str], seconds: float, connections: int) -> Figures:
+    if shutil.which("wrk") is None:
+        raise SystemExit("wrk is not installed: run `make bench-tools`")
+    command = ["wrk", f"-t{WRK_THREADS}", f"-c{connections}", f"-d{seconds}s", "--timeout", "5s"]
+    command += ["-s", str(ROTATE_LUA), base, "--", *paths]
+    output = subprocess.run(command, check=True, capture_output=True, text=True).stdout
+    line = next(line for line in output.splitlines() if line.startswith("JSON "))
+    result = json.loads(line.removeprefix("JSON "))
+    return Figures(
+        requests=result["requests"],
+        seconds=result["duration_us"] / 1e6,
+        errors=result["non2xx"] + result["socket_errors"],
+        p50_ms=result["p50_us"] / 1e3,
+        p99_ms=result["p99_us"] / 1e3,
+    )
+
+
+def constant_rate(base: str, paths: list[str], rate: float, seconds: float) -> Figures:
+    """Request i is due at start + i / rate; its latency counts from then."""
+    host, port = base.removeprefix("http://").split(":")
+    total = int(rate * seconds)
+    start = time.perf_counter() + 0.1
+    lock = threading.Lock()
+    tickets = iter(range(total))
+    latencies: list[float] = []
+    errors = 0
+
+    def client() -> None:
+        nonlocal errors
+        connection = http.client.HTTPConnection(host, int(port), timeout=10)
+        while True:
+            with lock:
+                ticket = next(tickets, None)
+            if ticket is None:
+                break
+            due = start + ticket / rate
+            time.sleep(max(0.0, due - time.perf_counter()))
+            ok = get(connection, paths[ticket % len(paths)])
+            latency = time.perf_counter() - due
+            with lock:
+                latencies.append(latency)
+                errors += not ok
+        connection.close()
+
+    clients = [threading.Thread(target=client) for _ in range(SUSTAINED_CLIENTS)]
+    for thread in clients:
+        thread.start()
+    for thread in clients:
+        thread.join()
+    cuts = statistics.quantiles(latencies, n=100)
+    return Figures(total, time.perf_counter() - start, errors, cuts[49] * 1e3, cuts[98] * 1e3)
+
+
+def get(connection: http.client.HTTPConnection, path: str) -> bool:
+    try:
+        connection.request("GET", path)
+        response = connection.getresponse()
+        response.read()
+        return 200 <= response.status < 300
+    except (OSError, http.client.HTTPException):
+        connection.close()  # the next request opens a new connection
+        return False
+
+
+def run(work: Workload, args: argparse.Namespace, folder: Path) -> None:
+    goals = ", ".join(f"{goal} ({size})" for goal, size in work.goals.items())
+    print(f"\n{work.name}: {work.url}\ngoals (topics in their closure): {goals}", flush=True)
+    with serve(work.url, folder / f"{work.name}-server.log") as base:
+        every_path = [path for paths in work.endpoints.values() for path in paths]
+        wrk(base, every_path, 2, args.connections)  # warm-up, not reported
+        figures = {}
+        print(f"{'endpoint':<16}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'errors':>8}")
+        for endpoint, paths in work.endpoints.items():
+            f = figures[endpoint] = wrk(base, paths, args.duration, args.connections)
+            print(f"{endpoint:<16}{f.rate:>9.0f}{f.p50_ms:>9.2f}{f.p99_ms:>9.2f}{f.errors:>8}")
+        ratio = figures["/paths"].rate / figures["/health"].rate
+        print(f"/paths / /health throughput: {ratio:.2f} (target >= 0.5: {verdict(ratio >= 0.5)})")
+        for endpoint, target in work.p99_targets_ms.items():
+            p99 = figures[endpoint].p99_ms
+            print(
+                f"{endpoint} p99 {p99:.2f} ms (target < {target:.0f} ms: {verdict(p99 < target)})"
+            )
+        if args.sustained:
+            f = constant_rate(base, work.mixed, args.rate, args.sustained)
+            print(
+                f"sustained {args.sustained:.0f} s at {args.rate:.0f}/s of mixed reads: "
+                f"achieved {f.rate:.1f}/s, p50 {f.p50_ms:.2f} ms, p99 {f.p99_ms:.2f} ms, "
+                f"errors {f.errors} (target 0: {verdict(f.errors == 0)})"
+            )
+
+
+def verdict(met: bool) -> str:
+    return "met" if met else "NOT met"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--database-url")
+    parser.add_argument("--synthetic", action="store_true")
+    parser.add_argument("--duration", type=int, default=10)
+    parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--sustained", type=int, default=0, metavar="SECONDS")
+    parser.add_argument("--rate", type=float, default=200)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as temporary:
+        folder = Path(temporary)
+        work = [guide_workload(args.database_url or guide_database(folder))]
+        if args.synthetic:
+            work.append(synthetic_workload(synthetic_database()))
+        print(f"{os.cpu_count()} CPUs; wrk {WRK_THREADS} threads, {args.connections} connections")
+        for each in work:
+            run(each, args, folder)
+
+
+if __name__ == "__main__":
+    main()
