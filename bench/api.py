@@ -27,10 +27,12 @@ the synthetic base /paths and /search p99 under 50 ms; no errors in the sustaine
 from __future__ import annotations
 
 import argparse
+import hashlib
 import http.client
 import json
 import os
 import shutil
+import signal
 import socket
 import statistics
 import subprocess
@@ -46,7 +48,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 import networkx as nx
-from sqlalchemy import select
+from sqlalchemy import make_url, select
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -64,6 +66,7 @@ PREFIX = "/api/v1"
 
 WRK_THREADS = 2
 SUSTAINED_CLIENTS = 32
+TIMEOUT = 10  # seconds a request may wait to be sent, or for its answer
 GUIDE_GOALS = ("cifar-10", "keras", "deep-learning", "mnist")
 GUIDE_KNOWN = "python"
 SYNTHETIC = {"topics": 10_000, "edges": 50_000, "resources": 100_000, "seed": 1}
@@ -107,9 +110,13 @@ class Workload:
 
 def guide_workload(url: str) -> Workload:
     slugs = topic_slugs(url)
-    goals = [g for g in GUIDE_GOALS if g in slugs]
+    # Another knowledge base than the guide: its topics with the largest closures instead.
+    goals = [g for g in GUIDE_GOALS if g in slugs] or sorted(
+        slugs, key=closures(url, slugs).__getitem__
+    )[-len(GUIDE_GOALS) :]
     paths = [f"{PREFIX}/paths?goal={g}" for g in goals]
-    paths += [f"{PREFIX}/paths?goal={g}&known={GUIDE_KNOWN}" for g in goals]
+    if GUIDE_KNOWN in slugs:
+        paths += [f"{PREFIX}/paths?goal={g}&known={GUIDE_KNOWN}" for g in goals]
     return workload("guide", url, slugs, paths, goals, {"/paths": 25})
 
 
@@ -175,9 +182,10 @@ def guide_database(folder: Path) -> str:
 
 
 def synthetic_database() -> str:
-    """The synthetic knowledge base, generated once per set of parameters."""
-    name = "synthetic-{topics}-{edges}-{resources}-{seed}.sqlite3".format(**SYNTHETIC)
-    path = CACHE / name
+    """The synthetic knowledge base, generated once per set of parameters and generator."""
+    generator = hashlib.sha256(Path(synthetic.__file__).read_bytes()).hexdigest()[:8]
+    name = "synthetic-{topics}-{edges}-{resources}-{seed}".format(**SYNTHETIC)
+    path = CACHE / f"{name}-{generator}.sqlite3"
     if not path.exists():
         CACHE.mkdir(parents=True, exist_ok=True)
         partial = path.with_suffix(".partial")
@@ -236,7 +244,14 @@ def wait_healthy(base: str, server: subprocess.Popen, log: Path, limit: float = 
 def wrk(base: str, paths: list[str], seconds: float, connections: int) -> Figures:
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is not installed: run `make bench-tools`")
-    command = ["wrk", f"-t{WRK_THREADS}", f"-c{connections}", f"-d{seconds}s", "--timeout", "5s"]
+    command = [
+        "wrk",
+        f"-t{WRK_THREADS}",
+        f"-c{connections}",
+        f"-d{seconds}s",
+        "--timeout",
+        f"{TIMEOUT}s",
+    ]
     command += ["-s", str(ROTATE_LUA), base, "--", *paths]
     output = subprocess.run(command, check=True, capture_output=True, text=True).stdout
     line = next(line for line in output.splitlines() if line.startswith("JSON "))
@@ -251,18 +266,19 @@ def wrk(base: str, paths: list[str], seconds: float, connections: int) -> Figure
 
 
 def constant_rate(base: str, paths: list[str], rate: float, seconds: float) -> Figures:
-    """Request i is due at start + i / rate; its latency counts from then."""
+    """Request i is due at start + i / rate; its latency counts from then. One still unsent
+    TIMEOUT seconds after it was due counts as an error, so a server that falls behind cannot
+    stretch the run without end."""
     host, port = base.removeprefix("http://").split(":")
-    total = int(rate * seconds)
     start = time.perf_counter() + 0.1
     lock = threading.Lock()
-    tickets = iter(range(total))
+    tickets = iter(range(int(rate * seconds)))
     latencies: list[float] = []
     errors = 0
 
     def client() -> None:
         nonlocal errors
-        connection = http.client.HTTPConnection(host, int(port), timeout=10)
+        connection = http.client.HTTPConnection(host, int(port), timeout=TIMEOUT)
         while True:
             with lock:
                 ticket = next(tickets, None)
@@ -270,11 +286,13 @@ def constant_rate(base: str, paths: list[str], rate: float, seconds: float) -> F
                 break
             due = start + ticket / rate
             time.sleep(max(0.0, due - time.perf_counter()))
-            ok = get(connection, paths[ticket % len(paths)])
+            late = time.perf_counter() - due > TIMEOUT
+            ok = not late and get(connection, paths[ticket % len(paths)])
             latency = time.perf_counter() - due
             with lock:
-                latencies.append(latency)
                 errors += not ok
+                if not late:
+                    latencies.append(latency)
         connection.close()
 
     clients = [threading.Thread(target=client) for _ in range(SUSTAINED_CLIENTS)]
@@ -282,8 +300,9 @@ def constant_rate(base: str, paths: list[str], rate: float, seconds: float) -> F
         thread.start()
     for thread in clients:
         thread.join()
+    elapsed = time.perf_counter() - start
     cuts = statistics.quantiles(latencies, n=100)
-    return Figures(total, time.perf_counter() - start, errors, cuts[49] * 1e3, cuts[98] * 1e3)
+    return Figures(len(latencies), elapsed, errors, cuts[49] * 1e3, cuts[98] * 1e3)
 
 
 def get(connection: http.client.HTTPConnection, path: str) -> bool:
@@ -299,7 +318,8 @@ def get(connection: http.client.HTTPConnection, path: str) -> bool:
 
 def run(work: Workload, args: argparse.Namespace, folder: Path) -> None:
     goals = ", ".join(f"{goal} ({size})" for goal, size in work.goals.items())
-    print(f"\n{work.name}: {work.url}\ngoals (topics in their closure): {goals}", flush=True)
+    shown = make_url(work.url).render_as_string(hide_password=True)
+    print(f"\n{work.name}: {shown}\ngoals (topics in their closure): {goals}", flush=True)
     with serve(work.url, folder / f"{work.name}-server.log") as base:
         every_path = [path for paths in work.endpoints.values() for path in paths]
         wrk(base, every_path, 2, args.connections)  # warm-up, not reported
@@ -337,6 +357,8 @@ def main() -> None:
     parser.add_argument("--sustained", type=int, default=0, metavar="SECONDS")
     parser.add_argument("--rate", type=float, default=200)
     args = parser.parse_args()
+    # A plain kill would skip the `finally` that stops the server.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     with tempfile.TemporaryDirectory() as temporary:
         folder = Path(temporary)
         work = [guide_workload(args.database_url or guide_database(folder))]

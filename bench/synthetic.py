@@ -56,7 +56,10 @@ WORDS = (
     "autoencoder transformer language vision reinforcement policy reward agent transfer "
     "fine tuning inference deployment gpu memory speed introduction practical guide"
 ).split()
-RULES = (("stated", "all-you-need", 0.95), ("stated", "start-with", 0.85))
+RULES = (("stated", "all-you-need", 0.95), ("stated", "crucial-for", 0.95))
+# "Start X with Y": Y is X's entry point and inherits X's requirements, so it is rare, as in
+# the real guide, where a handful of topics name where to start them.
+ENTRY_RULE = ("stated", "start-with", 0.85)
 ORDER_RULE = ("suggested-order", "section-order", 0.3)
 KIND_RULES = (("url:synthetic pattern", 0.9), ("anchor:synthetic word", 0.8), ("default", 0.1))
 ACCESS_WEIGHTS = {"free": 7, "paid": 1, "unknown": 2}
@@ -64,6 +67,7 @@ ACCESS_WEIGHTS = {"free": 7, "paid": 1, "unknown": 2}
 FOUNDATIONAL_DOMAINS = 3
 FOUNDATIONAL_SHARE = 0.1  # of prerequisites drawn from the foundations rather than the domain
 STATED_SHARE = 0.7  # the rest are suggested by the order of sections, as in the real guide
+ENTRY_SHARE = 0.02  # of topics whose nearest prerequisite is where to start them
 EDITIONS = 3
 CLOSURE_SAMPLE = 200
 CHUNK = 10_000
@@ -207,8 +211,15 @@ def build(topics: int, edges: int, resources: int, seed: int):
             )
     pairs = prerequisite_pairs(rng, layout, edges)
     rows[Prerequisite], rows[PrerequisiteEvidence] = [], []
+    nearest = dict(pairs)  # pairs come by topic, requirements ascending: the last one is kept
+    entries = {(t, r) for t, r in sorted(nearest.items()) if rng.random() < ENTRY_SHARE}
     for number, (topic, requires) in enumerate(pairs, 1):
-        origin, rule, confidence = rng.choice(RULES) if rng.random() < STATED_SHARE else ORDER_RULE
+        if (topic, requires) in entries:
+            origin, rule, confidence = ENTRY_RULE
+        elif rng.random() < STATED_SHARE:
+            origin, rule, confidence = rng.choice(RULES)
+        else:
+            origin, rule, confidence = ORDER_RULE
         sentence = f"Learn {names[requires]} before {names[topic]}."
         rows[Prerequisite].append(
             {
