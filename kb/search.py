@@ -12,13 +12,14 @@ import difflib
 import math
 import re
 from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Literal
 
 import numpy as np
 from scipy import sparse
-from sklearn.feature_extraction.text import CountVectorizer, TfidfTransformer, TfidfVectorizer
+from sklearn.feature_extraction.text import TfidfTransformer
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -33,26 +34,24 @@ HIT_TYPES: frozenset[str] = frozenset({"topic", "resource"})
 _WORD = re.compile(r"\w+(?:-\w+)*")
 _PART = re.compile(r"[^\W\d_]+|\d+")
 
-SUGGEST_CUTOFF = 0.6  # difflib's ratio below which a name is too far off to suggest
 
-
-def terms(text: str) -> list[str]:
-    """The analyzer of documents and queries alike: lower-cased words, singular, with compounds
-    split and joined, so that "CIFAR-10", "cifar 10" and "CIFAR10" share their terms."""
+@lru_cache(maxsize=65_536)
+def _chunk_terms(chunk: str) -> tuple[str, ...]:
+    """The terms of a lower-cased piece of text between white space, such as "(cifar-10),":
+    its words, singular, with compounds split and joined, so that "CIFAR-10", "cifar 10" and
+    "CIFAR10" share their terms."""
     found: list[str] = []
-    for word in _WORD.findall(text.lower()):
-        found.extend(_word_terms(word))
-    return found
+    for word in _WORD.findall(chunk):
+        parts = _PART.findall(word)
+        # Lone letters are possessive "s" and initials; a compound keeps them in its joined form.
+        found += [_singular(part) for part in parts if len(part) > 1 or part.isdigit()]
+        if len(parts) > 1:
+            found.append(_singular("".join(parts)))
+    return tuple(found)
 
 
-@lru_cache(maxsize=200_000)
-def _word_terms(word: str) -> tuple[str, ...]:
-    parts = _PART.findall(word)
-    # Lone letters are possessive "s" and initials; a compound keeps them in its joined form.
-    kept = [_singular(part) for part in parts if len(part) > 1 or part.isdigit()]
-    if len(parts) > 1:
-        kept.append(_singular("".join(parts)))
-    return tuple(kept)
+def _analysed(text: str, analyse: Callable[[str], tuple[str, ...]]) -> list[str]:
+    return [term for chunk in text.lower().split() for term in analyse(chunk)]
 
 
 def _singular(term: str) -> str:
@@ -68,29 +67,75 @@ def _singular(term: str) -> str:
     return term
 
 
-def _tf_idf(documents: list[str]) -> tuple[dict[str, int], np.ndarray, sparse.csc_array]:
-    """The TF-IDF matrix of `documents` under `terms`, with its vocabulary and idf.
+def _bigrams(chunk: str) -> tuple[str, ...]:
+    """Character pairs of a chunk, edges included: what a spelling mistake leaves mostly intact."""
+    padded = f" {chunk} "
+    return tuple(padded[i : i + 2] for i in range(len(padded) - 1))
 
-    `terms` works word by word, so words are counted first and each distinct word is analysed
-    once, which makes building several times faster than analysing every occurrence."""
-    if not documents:  # an empty knowledge base, which the vectorizers refuse
-        return {}, np.zeros(0), sparse.csc_array((0, 0), dtype=np.float32)
-    counter = CountVectorizer(token_pattern=_WORD.pattern, dtype=np.float32)
-    word_counts = counter.fit_transform(documents)
-    vocabulary: dict[str, int] = {}
-    words, columns = [], []
-    for word, word_column in counter.vocabulary_.items():
-        for term in _word_terms(word):
-            words.append(word_column)
-            columns.append(vocabulary.setdefault(term, len(vocabulary)))
-    # Word-by-term counts; a word that yields a term twice ("32x32") counts it twice.
-    word_terms = sparse.csr_array(
-        (np.ones(len(words), dtype=np.float32), (words, columns)),
-        shape=(len(counter.vocabulary_), len(vocabulary)),
+
+@dataclass(frozen=True)
+class _TermSpace:
+    """Documents as TF-IDF rows (scikit-learn's weighting, sublinear tf, unit length) over the
+    terms that `analyse` finds in each lower-cased, white-space separated chunk of them.
+
+    Chunks are counted first and each distinct chunk is analysed once, not at each occurrence:
+    this gives what TfidfVectorizer gives with the same analyzer, several times faster, as its
+    per-token Python loop took most of the time. The matrix is kept by column, so that a query
+    reads only the rows that have one of its terms.
+    """
+
+    analyse: Callable[[str], tuple[str, ...]]
+    vocabulary: dict[str, int]
+    idf: np.ndarray
+    matrix: sparse.csc_array
+
+    @classmethod
+    def build(cls, documents: list[str], analyse: Callable[[str], tuple[str, ...]]) -> _TermSpace:
+        chunks, chunk_counts = _count(document.lower().split() for document in documents)
+        vocabulary, chunk_terms = _count(analyse(chunk) for chunk in chunks)
+        if not vocabulary:  # nothing to search, which the weighting refuses
+            empty = sparse.csc_array((len(documents), 0), dtype=np.float32)
+            return cls(analyse, {}, np.zeros(0), empty)
+        weighting = TfidfTransformer(sublinear_tf=True)
+        matrix = weighting.fit_transform(chunk_counts @ chunk_terms)
+        return cls(analyse, vocabulary, weighting.idf_, sparse.csc_array(matrix, dtype=np.float32))
+
+    def similar(self, text: str) -> tuple[np.ndarray, np.ndarray]:
+        """The rows that share a term with `text`, in order, and their cosine similarity to it."""
+        counts = Counter(term for term in _analysed(text, self.analyse) if term in self.vocabulary)
+        if not counts:
+            return np.zeros(0, dtype=np.int64), np.zeros(0)
+        columns = np.fromiter((self.vocabulary[term] for term in counts), dtype=np.int64)
+        weights = self.idf[columns] * [1 + math.log(n) for n in counts.values()]
+        weights /= np.linalg.norm(weights)
+        starts, ends = self.matrix.indptr[columns], self.matrix.indptr[columns + 1]
+        rows = np.concatenate([self.matrix.indices[s:e] for s, e in zip(starts, ends, strict=True)])
+        values = np.concatenate(
+            [self.matrix.data[s:e] * w for s, e, w in zip(starts, ends, weights, strict=True)]
+        )
+        sums = np.bincount(rows, weights=values, minlength=self.matrix.shape[0])
+        # Sorting the rows read is cheaper than scanning all rows, unless they are most of them.
+        found = np.unique(rows) if len(rows) * 8 < len(sums) else np.flatnonzero(sums)
+        return found, sums[found]
+
+
+def _count(sequences: Iterable[Sequence[str]]) -> tuple[dict[str, int], sparse.csr_array]:
+    """The distinct items of `sequences`, numbered as first seen, and a matrix of how often each
+    sequence has each item."""
+    number: defaultdict[str, int] = defaultdict()
+    number.default_factory = number.__len__  # a new item gets the next number
+    numbers: list[int] = []
+    ends = [0]
+    for sequence in sequences:
+        numbers.extend(map(number.__getitem__, sequence))  # no Python code runs per item
+        ends.append(len(numbers))
+    number.default_factory = None  # from now on, an unknown item is not added but missing
+    # An item a sequence has twice is in its row twice, which products with the matrix add up.
+    counts = sparse.csr_array(
+        (np.ones(len(numbers), dtype=np.float32), np.array(numbers, dtype=np.int32), ends),
+        shape=(len(ends) - 1, len(number)),
     )
-    weighting = TfidfTransformer(sublinear_tf=True)
-    matrix = weighting.fit_transform(sparse.csr_array(word_counts) @ word_terms)
-    return vocabulary, weighting.idf_, sparse.csc_array(matrix)
+    return number, counts
 
 
 def load_mention_texts(session: Session) -> dict[int, list[str]]:
@@ -115,29 +160,25 @@ class Hit:
 
 
 class SearchIndex:
-    """Answers queries from a TF-IDF matrix built once per knowledge-base version.
+    """Answers queries from a TF-IDF space built once per knowledge-base version.
 
     Its rows are topic labels (grouped by topic, topics in slug order), then resources in id
-    order. It is kept by column, so that a query reads only the rows that have one of its terms.
+    order. Hits are numbered the same way: topics, then resources.
     """
 
     def __init__(
         self,
-        vocabulary: dict[str, int],
-        idf: np.ndarray,
-        matrix: sparse.csc_array,
+        space: _TermSpace,
         label_starts: list[int],
         keys: list[str],
         names: list[str],
         suggester: _Suggester,
     ) -> None:
-        self._vocabulary = vocabulary
-        self._idf = idf.astype(np.float64)
-        self._matrix = matrix
+        self._space = space
         self._topics = len(label_starts) - 1
         self._labels = label_starts[-1]
         self._topic_of_label = np.repeat(np.arange(self._topics), np.diff(label_starts))
-        self._keys = keys  # by document: topics, then resources
+        self._keys = keys
         self._names = names
         self._suggester = suggester
 
@@ -149,17 +190,15 @@ class SearchIndex:
         label_starts = [0]
         for topic in topics:
             labels = (topic.name, *topic.aliases, topic.slug.replace("-", " "))
-            # One row per distinct wording: a topic named three times is no more relevant.
-            distinct = {tuple(terms(label)): label for label in labels}
-            documents.extend(distinct.values())
+            # One row per distinct wording: a name repeated as alias and slug would otherwise
+            # count as three documents and lower its words' idf.
+            wordings = {tuple(_analysed(label, _chunk_terms)): label for label in labels}
+            documents.extend(wordings.values())
             label_starts.append(len(documents))
         for resource in resources:
             documents.append("\n".join((resource.title, *mention_texts.get(resource.id, ()))))
-        vocabulary, idf, matrix = _tf_idf(documents)
         return cls(
-            vocabulary,
-            idf,
-            matrix,
+            _TermSpace.build(documents, _chunk_terms),
             label_starts,
             keys=[topic.slug for topic in topics] + [str(resource.id) for resource in resources],
             names=[topic.name for topic in topics] + [resource.title for resource in resources],
@@ -171,104 +210,77 @@ class SearchIndex:
         wanted = HIT_TYPES if kinds is None else kinds
         if unknown := set(wanted) - HIT_TYPES:
             raise ValueError(f"unknown hit types: {', '.join(sorted(unknown))}")
-        query = self._query(q)
-        if query is None or limit <= 0 or not wanted:
+        if limit <= 0:
             return []
-        rows, scores = _matching_rows(self._matrix, *query)
-        documents, found = [], []
+        rows, scores = self._space.similar(q)
+        hits, found = [], []
         if "topic" in wanted:
             labels = rows < self._labels
             topics, label_scores = self._topic_of_label[rows[labels]], scores[labels]
             # Rows are sorted, so a topic's labels are adjacent; it scores by its best one.
             firsts = np.flatnonzero(np.diff(topics, prepend=-1))
-            documents.append(topics[firsts])
+            hits.append(topics[firsts])
             found.append(np.maximum.reduceat(label_scores, firsts))
         if "resource" in wanted:
             resources = rows >= self._labels
-            documents.append(rows[resources] - self._labels + self._topics)
+            hits.append(rows[resources] - self._labels + self._topics)
             found.append(scores[resources])
-        return self._best(np.concatenate(documents), np.concatenate(found), limit)
+        if not hits:
+            return []
+        return self._best(np.concatenate(hits), np.concatenate(found), limit)
 
     def suggest(self, q: str, limit: int = 5) -> list[str]:
         """Slugs of the topics whose name, alias or slug is spelled closest to `q`."""
         return self._suggester.suggest(q, limit)
 
-    def _query(self, q: str) -> tuple[np.ndarray, np.ndarray] | None:
-        """The query's known terms and their weights, weighed as the matrix's rows are."""
-        counts = Counter(term for term in terms(q) if term in self._vocabulary)
-        if not counts:
-            return None
-        columns = np.fromiter((self._vocabulary[term] for term in counts), dtype=np.int64)
-        tf = np.fromiter((1 + math.log(n) for n in counts.values()), dtype=np.float64)
-        weights = tf * self._idf[columns]
-        return columns, weights / np.linalg.norm(weights)
-
-    def _best(self, documents: np.ndarray, scores: np.ndarray, limit: int) -> list[Hit]:
+    def _best(self, hits: np.ndarray, scores: np.ndarray, limit: int) -> list[Hit]:
         if len(scores) > limit:
             # Keep all that tie with the last one in, so that the tie-break below decides
             # between them, not argpartition's arbitrary order.
             last = np.argpartition(-scores, limit - 1)[limit - 1]
             kept = scores >= scores[last]
-            documents, scores = documents[kept], scores[kept]
-        # Documents are numbered topics by slug, then resources by id: the tie-break.
-        order = np.lexsort((documents, -scores))[:limit]
-        return [self._hit(int(documents[i]), float(scores[i])) for i in order]
+            hits, scores = hits[kept], scores[kept]
+        # Hits are numbered topics by slug, then resources by id: the tie-break.
+        order = np.lexsort((hits, -scores))[:limit]
+        return [self._hit(int(hits[i]), float(scores[i])) for i in order]
 
-    def _hit(self, document: int, score: float) -> Hit:
-        kind: HitType = "topic" if document < self._topics else "resource"
-        return Hit(kind, self._keys[document], self._names[document], score)
-
-
-def _matching_rows(
-    matrix: sparse.csc_array, columns: np.ndarray, weights: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
-    """The rows that have any of `columns`, in order, and their dot product with `weights`,
-    reading those columns only."""
-    starts, ends = matrix.indptr[columns], matrix.indptr[columns + 1]
-    rows = np.concatenate([matrix.indices[s:e] for s, e in zip(starts, ends, strict=True)])
-    values = np.concatenate(
-        [matrix.data[s:e] * w for s, e, w in zip(starts, ends, weights, strict=True)]
-    )
-    sums = np.bincount(rows, weights=values, minlength=matrix.shape[0])
-    # Sorting the rows read is cheaper than scanning all, unless they are most of them.
-    found = np.unique(rows) if len(rows) * 8 < matrix.shape[0] else np.flatnonzero(sums)
-    return found, sums[found]
+    def _hit(self, number: int, score: float) -> Hit:
+        kind: HitType = "topic" if number < self._topics else "resource"
+        return Hit(kind, self._keys[number], self._names[number], score)
 
 
 class _Suggester:
-    """Near spellings of topic names: character n-grams find candidates, difflib ranks them."""
+    """Near spellings of topic names: shared character pairs find candidates, difflib ranks them."""
 
-    CANDIDATES = 50
+    CANDIDATES = 30
+    CUTOFF = 0.6  # difflib's ratio below which a name is too far off to suggest
 
     def __init__(self, topics: list[TopicView]) -> None:
         labels = {
-            label.lower(): topic.slug
+            " ".join(label.lower().split()): topic.slug
             for topic in topics
             for label in (topic.slug, topic.name, *topic.aliases)
         }
         self._labels = list(labels)
         self._slugs = list(labels.values())
-        self._vectorizer = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 3))
-        self._matrix = (
-            sparse.csc_array(self._vectorizer.fit_transform(self._labels)) if labels else None
-        )
+        self._space = _TermSpace.build(self._labels, _bigrams)
 
     def suggest(self, q: str, limit: int) -> list[str]:
         text = " ".join(q.lower().split())
-        if not text or self._matrix is None or limit <= 0:
+        if limit <= 0:
             return []
-        grams = self._vectorizer.transform([text])
-        if not grams.nnz:
-            return []
-        candidates, similarity = _matching_rows(self._matrix, grams.indices, grams.data)
+        candidates, similarity = self._space.similar(text)
         if len(candidates) > self.CANDIDATES:
             candidates = candidates[
                 np.argpartition(-similarity, self.CANDIDATES)[: self.CANDIDATES]
             ]
+        matcher = difflib.SequenceMatcher(b=text)  # difflib caches what it learns of `b`
         closeness: dict[str, float] = {}
         for label in candidates:
-            ratio = difflib.SequenceMatcher(None, text, self._labels[label]).ratio()
-            slug = self._slugs[label]
-            if ratio >= SUGGEST_CUTOFF and ratio > closeness.get(slug, 0.0):
+            matcher.set_seq1(self._labels[label])
+            if matcher.quick_ratio() < self.CUTOFF:  # an upper bound of ratio(), cheaper
+                continue
+            ratio, slug = matcher.ratio(), self._slugs[label]
+            if ratio >= self.CUTOFF and ratio > closeness.get(slug, 0.0):
                 closeness[slug] = ratio
         return sorted(closeness, key=lambda slug: (-closeness[slug], slug))[:limit]

@@ -6,15 +6,17 @@ from typing import Literal
 
 from flask import Blueprint
 from pydantic import BaseModel, Field
+from sqlalchemy.orm import Session
 
 from api import knowledge
 from api.http import operation
+from kb.catalog import Catalog
 from kb.search import SearchIndex, load_mention_texts
 
 bp = Blueprint("search", __name__)
 
 
-def _build(catalog, session) -> SearchIndex:
+def _build(catalog: Catalog, session: Session) -> SearchIndex:
     return SearchIndex.build(catalog, load_mention_texts(session))
 
 
