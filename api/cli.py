@@ -142,14 +142,14 @@ def stats_command(database_url: str | None) -> None:
 @click.pass_obj
 def path_command(database_url, goals, known, prefer, max_hours, as_json) -> None:
     """Suggest a learning path to the goals."""
-    from api.routes.paths import LearningPath  # the API's own schema, so both print the same
+    from api.routes.paths import LearningPath, comma_separated  # the API's own schema
 
     with _session(database_url) as session:
         catalog = kb_catalog.load(session)
         wanted = [_topic(catalog, session, goal, "--goal") for goal in goals]
         prefs = paths.Preferences(
-            known=frozenset(_topic(catalog, session, k, "--known") for k in _listed(known)),
-            prefer=tuple(_listed(prefer)),
+            known=frozenset(_topic(catalog, session, k, "--known") for k in comma_separated(known)),
+            prefer=tuple(comma_separated(prefer)),
             max_hours=max_hours,
         )
     result = paths.plan(catalog, learning_graph.build(catalog), wanted, prefs)
@@ -172,10 +172,6 @@ def path_command(database_url, goals, known, prefer, max_hours, as_json) -> None
     )
     for dropped in document.dropped:
         click.echo(f"dropped to fit {max_hours} h: {dropped.title} ({dropped.hours} h)")
-
-
-def _listed(value: str) -> list[str]:
-    return [part.strip() for part in value.split(",") if part.strip()]
 
 
 def _topic(catalog, session: Session, text: str, option: str) -> str:

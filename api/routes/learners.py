@@ -15,7 +15,8 @@ from api import knowledge
 from api.auth import authorized
 from api.http import limiter, operation
 from api.problems import ProblemError
-from api.routes.paths import Kind, TopicRef, learning_graph_of, resolve_topics
+from api.routes.paths import Kind, learning_graph_of, resolve_topics
+from api.schemas import TopicRef
 from kb import learners, paths
 from kb.models import Learner
 
@@ -230,10 +231,10 @@ def next_topics(learner_id: str, query: NextQuery) -> NextTopics:
     toward = paths.on_the_way(graph, goals)
     ready = paths.next_topics(catalog, graph, goals, progress.known)[: query.limit]
     return NextTopics(
-        goals=[_ref(catalog, g) for g in goals],
+        goals=[TopicRef.of(catalog, g) for g in goals],
         items=[
             NextTopic(
-                topic=_ref(catalog, t.slug),
+                topic=TopicRef.of(catalog, t.slug),
                 toward_goals=t.slug in toward,
                 requires=sorted(graph.predecessors(t.slug)),
             )
@@ -247,7 +248,9 @@ def _learner(learner: Learner) -> LearnerOut:
     return LearnerOut(
         id=learner.id,
         name=learner.name,
-        goals=[_ref(catalog, g) for g in learners.split(learner.goals) if g in catalog.topics],
+        goals=[
+            TopicRef.of(catalog, g) for g in learners.split(learner.goals) if g in catalog.topics
+        ],
         prefer=learners.split(learner.prefer),
         max_hours=learner.max_hours,
         created_at=learner.created_at,
@@ -262,7 +265,3 @@ def _learner(learner: Learner) -> LearnerOut:
             for r in learner.resources
         ],
     )
-
-
-def _ref(catalog, slug: str) -> TopicRef:
-    return TopicRef(slug=slug, name=catalog.topics[slug].name)

@@ -13,6 +13,7 @@ from api.auth import authorized
 from api.http import operation
 from api.problems import ProblemError
 from api.routes.search import search_index
+from api.schemas import Evidence, TopicRef
 from kb import estimates, learning_graph, paths
 from kb import learners as kb_learners
 from kb.catalog import Catalog
@@ -46,21 +47,11 @@ class PathQuery(BaseModel):
     _split = field_validator("known", "prefer", mode="before")(comma_separated)
 
 
-class TopicRef(BaseModel):
-    slug: str
-    name: str
-
-
-class Quote(BaseModel):
-    edition: int
-    sentence: str
-
-
 class Why(BaseModel):
     requires_by: str | None = Field(description="the later step (or goal) that needs this one")
     reason: str
     origin: str = Field(description="stated, inherited, suggested-order, curated or goal")
-    evidence: list[Quote] = Field(description="the guide's own sentences")
+    evidence: list[Evidence] = Field(description="the guide's own sentences")
 
 
 class StepResource(BaseModel):
@@ -109,11 +100,8 @@ class LearningPath(BaseModel):
 
     @classmethod
     def of(cls, catalog: Catalog, path: paths.Path, states: dict[str, str]) -> LearningPath:
-        def ref(slug: str) -> TopicRef:
-            return TopicRef(slug=slug, name=catalog.topics[slug].name)
-
         return cls(
-            goals=[ref(g) for g in path.goals],
+            goals=[TopicRef.of(catalog, g) for g in path.goals],
             steps=[_step(s) for s in path.steps],
             total_hours=path.total_hours,
             skipped_known=[
@@ -148,7 +136,7 @@ def _step(step: paths.Step) -> Step:
                 requires_by=w.requires_by,
                 reason=w.reason,
                 origin=w.origin,
-                evidence=[Quote(edition=e.edition, sentence=e.sentence) for e in w.evidence],
+                evidence=Evidence.quoting(w.evidence),
             )
             for w in step.why
         ],

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from api import knowledge
 from api.http import operation
+from api.schemas import TopicRef
 from kb.catalog import Catalog
 from kb.search import SearchIndex, load_mention_texts
 
@@ -34,11 +35,6 @@ class SearchQuery(BaseModel):
     type: Literal["topic", "resource"] | None = Field(default=None, description="only this type")
 
 
-class TopicHit(BaseModel):
-    slug: str
-    name: str
-
-
 class ResourceHit(BaseModel):
     id: int
     url: str
@@ -49,7 +45,7 @@ class ResourceHit(BaseModel):
 class SearchHit(BaseModel):
     type: Literal["topic", "resource"]
     score: float = Field(description="cosine similarity, 0 to 1")
-    topic: TopicHit | None = None
+    topic: TopicRef | None = None
     resource: ResourceHit | None = None
 
 
@@ -75,11 +71,8 @@ def search(query: SearchQuery) -> SearchResults:
     items = []
     for hit in search_index().search(query.q, limit=query.limit, kinds=types):
         if hit.type == "topic":
-            topic = catalog.topics[hit.key]
             items.append(
-                SearchHit(
-                    type="topic", score=hit.score, topic=TopicHit(slug=topic.slug, name=topic.name)
-                )
+                SearchHit(type="topic", score=hit.score, topic=TopicRef.of(catalog, hit.key))
             )
         else:
             r = catalog.resources[int(hit.key)]

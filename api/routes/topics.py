@@ -12,6 +12,7 @@ from api.knowledge import catalog
 from api.problems import ProblemError
 from api.routes.resources import ResourceSummary, ranked
 from api.routes.search import search_index
+from api.schemas import Evidence
 from kb.catalog import Catalog, Relation, TopicView, fold
 
 bp = Blueprint("topics", __name__)
@@ -34,11 +35,6 @@ class TopicSummary(BaseModel):
 class TopicPage(BaseModel):
     items: list[TopicSummary]
     next_cursor: str | None = Field(description="where the next page starts; null on the last")
-
-
-class Evidence(BaseModel):
-    edition: int = Field(description="id of the edition that says it")
-    sentence: str
 
 
 class RelatedTopic(BaseModel):
@@ -122,5 +118,5 @@ def _related(current: Catalog, relation: Relation, slug: str) -> RelatedTopic:
         rule=relation.rule,
         reason=relation.reason,
         confidence=relation.confidence,
-        evidence=[Evidence(edition=e.edition, sentence=e.sentence) for e in relation.evidence],
+        evidence=Evidence.quoting(relation.evidence),
     )
