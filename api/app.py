@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Flask, current_app, request
 from flask_cors import CORS
-from sqlalchemy import Engine, event
+from sqlalchemy import Engine
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from api import knowledge, openapi, problems, routes, settings
@@ -12,7 +12,6 @@ from api.http import limiter
 from kb import db
 
 PREFIX = "/api/v1"
-SQLITE_BUSY_TIMEOUT_MS = 10_000
 
 
 def create_app(config: dict | None = None) -> Flask:
@@ -21,9 +20,7 @@ def create_app(config: dict | None = None) -> Flask:
     if "*" in app.config["CORS_ORIGINS"]:
         raise ValueError("KB_CORS_ORIGINS must list origins, not '*'")
 
-    engine = db.make_engine(app.config["DATABASE_URL"])
-    if engine.dialect.name == "sqlite":
-        event.listen(engine, "connect", _share_sqlite_file)
+    engine = db.make_engine(app.config["DATABASE_URL"], shared=True)  # gunicorn's workers share it
     try:
         db.require_current_schema(engine)
     except Exception:
@@ -43,20 +40,14 @@ def create_app(config: dict | None = None) -> Flask:
         app.register_blueprint(blueprint, url_prefix=PREFIX)
     app.register_blueprint(openapi.bp)
     knowledge.warm(app)
+    # `kb serve` loads the app once and forks its workers: no pooled connection may be shared
+    # by them, so each opens its own.
+    engine.dispose()
     return app
 
 
 def engine_of(app: Flask) -> Engine:
     return app.extensions["knowledge"].engine
-
-
-def _share_sqlite_file(dbapi_connection, _record) -> None:
-    # Several gunicorn processes share the file: readers must not block the writer (WAL), and a
-    # writer waits for another rather than failing at once.
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
-    cursor.close()
 
 
 def _refuse_oversize_body() -> None:

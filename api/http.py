@@ -9,11 +9,12 @@ from __future__ import annotations
 import base64
 import functools
 import inspect
+import itertools
 import types
 import typing
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 from flask import Blueprint, Response, current_app, request
 from flask_limiter import Limiter
@@ -25,6 +26,7 @@ from api.problems import ProblemError
 
 JSON = "application/json"
 NOT_A_CURSOR = "not a cursor this API issued; start again from the first page"
+T = TypeVar("T")
 
 
 def _default_limit() -> str:
@@ -71,9 +73,10 @@ def operation(
     """Route `method rule` to the decorated handler.
 
     The handler gets the path parameters as keyword arguments, plus `query` and `body` (the
-    validated models) when declared, and returns a `response` instance, optionally as
-    `(model, status)` or `(model, status, headers)`; with no `response` model the answer has
-    no body (status 204 unless told). `auth` only documents a bearer token requirement.
+    validated models) when declared, and returns a `response` instance (or an `Encoded` one),
+    optionally as `(model, status)` or `(model, status, headers)`; with no `response` model
+    the answer has no body (status 204 unless told). `auth` only documents a bearer token
+    requirement.
     A route's own rate limit goes between this decorator and the handler:
     `@operation(...)` then `@limiter.limit("30 per minute")`.
     """
@@ -158,6 +161,16 @@ def invalid(location: str, error: ValidationError) -> ProblemError:
     return ProblemError(422, f"invalid {location}: {named}", errors=errors)
 
 
+class Encoded:
+    """A response model's JSON, encoded once: for answers that are kept and served again, where
+    encoding would otherwise cost more than finding the answer. Only the text is kept, not the
+    model's tree of objects, which the garbage collector would walk again and again."""
+
+    def __init__(self, model: BaseModel) -> None:
+        self.model_type = type(model)
+        self.json = model.model_dump_json(by_alias=True)
+
+
 def _respond(recorded: Operation, result: Any) -> Response:
     status, headers = recorded.status, {}
     if isinstance(result, tuple):
@@ -165,9 +178,23 @@ def _respond(recorded: Operation, result: Any) -> Response:
         headers = rest[0] if rest else {}
     if recorded.response is None:
         return Response(status=status, headers=headers)
-    if not isinstance(result, recorded.response):
-        raise TypeError(f"{recorded.endpoint} returned {type(result).__name__}, not its model")
-    return Response(result.model_dump_json(by_alias=True), status, headers, mimetype=JSON)
+    encoded = result if isinstance(result, Encoded) else None
+    returned = encoded.model_type if encoded else type(result)
+    if not issubclass(returned, recorded.response):
+        raise TypeError(f"{recorded.endpoint} returned {returned.__name__}, not its model")
+    body = encoded.json if encoded else result.model_dump_json(by_alias=True)
+    return Response(body, status, headers, mimetype=JSON)
+
+
+def paginate(
+    matching: Iterable[T], limit: int, position: Callable[[T], str | int]
+) -> tuple[list[T], str | None]:
+    """The first `limit` items of `matching`, in their order, and the cursor of the page after
+    them (None when there is none); `position` says where an item stands in that order."""
+    page = list(itertools.islice(matching, limit + 1))
+    if len(page) <= limit:
+        return page, None
+    return page[:limit], encode_cursor(position(page[limit - 1]))
 
 
 def encode_cursor(position: str | int) -> str:

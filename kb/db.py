@@ -10,13 +10,28 @@ from sqlalchemy.orm import Session, sessionmaker
 from kb.config import PROJECT_ROOT, database_url
 from kb.errors import SchemaError
 
+SQLITE_BUSY_TIMEOUT_MS = 30_000
 
-def make_engine(url: str | None = None) -> Engine:
+
+def make_engine(url: str | None = None, *, shared: bool = False) -> Engine:
+    """An engine for `url` (the configured database by default). `shared`: several processes
+    read and write the database at once (the API's workers, the sandbox's job runners)."""
     url = url or database_url()
     engine = create_engine(url)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
+        if shared:
+            event.listen(engine, "connect", _share_sqlite_file)
     return engine
+
+
+def _share_sqlite_file(dbapi_connection, _record) -> None:
+    # Readers must not block the writer (WAL), and a writer waits for another rather than
+    # failing at once.
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+    cursor.close()
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:

@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field, field_validator
 
 from api import knowledge
 from api.auth import authorized
-from api.http import operation
+from api.http import Encoded, operation
 from api.problems import ProblemError
 from api.routes.search import search_index
 from api.schemas import Evidence, TopicRef
@@ -100,61 +100,65 @@ class LearningPath(BaseModel):
 
     @classmethod
     def of(cls, catalog: Catalog, path: paths.Path, states: dict[str, str]) -> LearningPath:
-        return cls(
-            goals=[TopicRef.of(catalog, g) for g in path.goals],
-            steps=[_step(s) for s in path.steps],
-            total_hours=path.total_hours,
-            skipped_known=[
-                Skipped(
-                    slug=s.slug,
-                    name=catalog.topics[s.slug].name,
-                    reason=states.get(s.slug, s.reason) if s.reason == "known" else s.reason,
-                )
-                for s in path.skipped_known
-            ],
-            max_hours=path.max_hours,
-            within_budget=path.within_budget,
-            dropped=[
-                Dropped(
-                    topic=d.slug,
-                    resource_id=d.resource_id,
-                    title=d.title,
-                    hours=d.hours,
-                    replaced_by=d.replaced_by,
-                )
-                for d in path.dropped
-            ],
+        # Plain data validated once, as a whole: a path of hundreds of steps would otherwise
+        # cost thousands of model constructions (and reading objects by attribute, twice that).
+        return cls.model_validate(
+            {
+                "goals": [{"slug": g, "name": catalog.topics[g].name} for g in path.goals],
+                "steps": [_step(catalog, s) for s in path.steps],
+                "total_hours": path.total_hours,
+                "skipped_known": [
+                    {
+                        "slug": s.slug,
+                        "name": catalog.topics[s.slug].name,
+                        "reason": states.get(s.slug, s.reason) if s.reason == "known" else s.reason,
+                    }
+                    for s in path.skipped_known
+                ],
+                "max_hours": path.max_hours,
+                "within_budget": path.within_budget,
+                "dropped": [
+                    {
+                        "topic": d.slug,
+                        "resource_id": d.resource_id,
+                        "title": d.title,
+                        "hours": d.hours,
+                        "replaced_by": d.replaced_by,
+                    }
+                    for d in path.dropped
+                ],
+            }
         )
 
 
-def _step(step: paths.Step) -> Step:
-    return Step(
-        topic=TopicRef(slug=step.topic.slug, name=step.topic.name),
-        optional=step.optional,
-        why=[
-            Why(
-                requires_by=w.requires_by,
-                reason=w.reason,
-                origin=w.origin,
-                evidence=Evidence.quoting(w.evidence),
-            )
+def _step(catalog: Catalog, step: paths.Step) -> dict:
+    return {
+        "topic": {"slug": step.topic.slug, "name": step.topic.name},
+        "optional": step.optional,
+        "why": [
+            {
+                "requires_by": w.requires_by,
+                "reason": w.reason,
+                "origin": w.origin,
+                "evidence": [{"edition": e.edition, "sentence": e.sentence} for e in w.evidence],
+            }
             for w in step.why
         ],
-        resources=[
-            StepResource(
-                id=c.resource.id,
-                url=c.resource.url,
-                title=c.resource.title,
-                kind=c.resource.kind,
-                reason=c.reason,
-                hours=c.hours,
-                optional=c.optional,
-            )
+        "resources": [
+            {
+                "id": c.resource.id,
+                "url": c.resource.url,
+                "title": c.resource.title,
+                "kind": c.resource.kind,
+                "reason": c.reason,
+                "hours": c.hours,
+                "optional": c.optional,
+            }
             for c in step.resources
         ],
-        hours=step.hours,
-        cumulative_hours=step.cumulative_hours,
-    )
+        "hours": step.hours,
+        "cumulative_hours": step.cumulative_hours,
+    }
 
 
 def learning_graph_of(catalog: Catalog, _session):
@@ -171,8 +175,9 @@ def planner(catalog: Catalog, _session):
     graph = knowledge.derived("learning-graph", learning_graph_of)
 
     @functools.lru_cache(maxsize=PLANS_KEPT)
-    def plan(goals: tuple[str, ...], prefs: paths.Preferences, states: frozenset) -> LearningPath:
-        return LearningPath.of(catalog, paths.plan(catalog, graph, goals, prefs), dict(states))
+    def plan(goals: tuple[str, ...], prefs: paths.Preferences, states: frozenset) -> Encoded:
+        path = paths.plan(catalog, graph, goals, prefs)
+        return Encoded(LearningPath.of(catalog, path, dict(states)))
 
     return plan
 
@@ -189,7 +194,7 @@ knowledge.register_derived("planner", planner)
     summary="Suggest a learning path to one or more goals",
     tags=["paths"],
 )
-def get_path(query: PathQuery) -> LearningPath:
+def get_path(query: PathQuery) -> Encoded:
     """Steps in an order that puts every prerequisite first, each with why it is there (quoting
     the guide), resources chosen for it and estimated hours. Topics the learner knows, and what
     they imply, are skipped and listed. With `learner`, send that learner's bearer token: their

@@ -9,7 +9,7 @@ from pydantic import AfterValidator, BaseModel, Field
 from pydantic_core import PydanticCustomError
 from sqlalchemy import select
 
-from api.http import NOT_A_CURSOR, Cursor, encode_cursor, operation
+from api.http import NOT_A_CURSOR, Cursor, operation, paginate
 from api.knowledge import catalog, session
 from api.problems import ProblemError
 from kb.catalog import Catalog, ResourceView
@@ -112,19 +112,15 @@ def list_resources(query: ResourceQuery) -> ResourcePage:
         error = {"location": "query", "field": "topic", "message": message}
         raise ProblemError(422, f"invalid query: topic: {message}", errors=[error])
     after = query.cursor if query.cursor is not None else -1
-    matching = [
+    matching = (
         current.resources[id_]
         for id_ in sorted(ids)
         if id_ > after
         and (not query.kind or current.resources[id_].kind in query.kind)
         and (not query.access or current.resources[id_].access in query.access)
-    ]
-    page = matching[: query.limit]
-    more = len(matching) > query.limit
-    return ResourcePage(
-        items=[ResourceSummary.of(view) for view in page],
-        next_cursor=encode_cursor(page[-1].id) if more else None,
     )
+    page, next_cursor = paginate(matching, query.limit, lambda view: view.id)
+    return ResourcePage(items=[ResourceSummary.of(view) for view in page], next_cursor=next_cursor)
 
 
 @operation(

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import itertools
-
 from flask import Blueprint
 from pydantic import BaseModel, Field
 
-from api.http import Cursor, encode_cursor, operation
+from api.http import Cursor, operation, paginate
 from api.knowledge import catalog
 from api.problems import ProblemError
 from api.routes.resources import ResourceSummary, ranked
@@ -71,13 +69,8 @@ def list_topics(query: TopicQuery) -> TopicPage:
         if (query.cursor is None or slug > query.cursor)
         and any(needle in fold(name) for name in (view.slug, view.name, *view.aliases))
     )
-    page = list(itertools.islice(matching, query.limit + 1))
-    more = len(page) > query.limit
-    page = page[: query.limit]
-    return TopicPage(
-        items=[_summary(view) for view in page],
-        next_cursor=encode_cursor(page[-1].slug) if more else None,
-    )
+    page, next_cursor = paginate(matching, query.limit, lambda view: view.slug)
+    return TopicPage(items=[_summary(view) for view in page], next_cursor=next_cursor)
 
 
 @operation(
