@@ -1,0 +1,83 @@
+"""The entry point inside a job: ``python -m training_sandbox.runner SPEC.json``.
+
+SPEC.json is ``{"example": "<name>", "params": {...}}``. Every event goes to stdout as one JSON
+line (see `training_sandbox.training.run`); everything else printed goes to stderr. Exit status:
+0 when the run finished, 2 for a bad spec, invalid parameters or a missing dataset, 1 for any other
+error; an ``error`` event comes first in both failure cases.
+
+This runs inside the sandbox and imports nothing from the web side (``api``, ``kb``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import traceback
+from pathlib import Path
+
+from training_sandbox import catalog
+from training_sandbox.events import emit, reserve_stdout
+
+EXIT_OK = 0
+EXIT_ERROR = 1
+EXIT_REFUSED = 2
+
+
+class BadSpec(ValueError):
+    """SPEC.json is unreadable or not of the form {"example": str, "params": {...}}."""
+
+
+def read_spec(path: Path) -> tuple[str, dict[str, object]]:
+    try:
+        spec = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise BadSpec(f"cannot read the job spec {path}: {error}") from error
+    if not isinstance(spec, dict) or not isinstance(spec.get("example"), str):
+        raise BadSpec(f'{path}: expected {{"example": "<name>", "params": {{...}}}}')
+    params = spec.get("params", {})
+    if not isinstance(params, dict):
+        raise BadSpec(f"{path}: params must be an object, not {type(params).__name__}")
+    return spec["example"], params
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m training_sandbox.runner",
+        description="Run one sandbox example; events as JSON lines on stdout.",
+    )
+    parser.add_argument("spec", type=Path, help='JSON file: {"example": name, "params": {...}}')
+    args = parser.parse_args(argv)
+    with reserve_stdout():
+        return _run_spec(args.spec)
+
+
+def _run_spec(spec_path: Path) -> int:
+    try:
+        example, params = read_spec(spec_path)
+        # Checked before Keras loads, so that a refusal is quick.
+        catalog.get(example).validate(params)
+    except (BadSpec, catalog.UnknownExample, catalog.InvalidParams) as error:
+        emit({"event": "error", "kind": "invalid_params", "message": str(error)})
+        return EXIT_REFUSED
+
+    try:
+        # Imported here, after stdout is reserved: importing Keras and torch may print.
+        from training_sandbox import training
+    except Exception as error:
+        traceback.print_exc()
+        emit({"event": "error", "kind": "error", "message": f"cannot load Keras: {error}"})
+        return EXIT_ERROR
+
+    try:
+        training.run(example, params, emit)
+    except Exception as error:  # run() has emitted the error event already
+        if training.error_kind(error) != "error":
+            return EXIT_REFUSED
+        traceback.print_exc()
+        return EXIT_ERROR
+    return EXIT_OK
+
+
+if __name__ == "__main__":
+    sys.exit(main())
