@@ -6,7 +6,9 @@ BIN := $(VENV)/bin
 
 .PHONY: install run test lint bench bench-tools clean
 
+# bubblewrap isolates sandbox jobs (Debian package, run as root); nothing to do where it is installed.
 install: $(VENV)/.installed
+	command -v bwrap >/dev/null || (apt-get update && apt-get install -y bubblewrap)
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)

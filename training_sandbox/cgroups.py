@@ -1,0 +1,116 @@
+"""A memory and a pids cgroup (cgroup v1) of a sandbox job's own, where they can be created.
+
+Each is created under the caller's own cgroup of that controller, so that the limits of the
+machine's or container's cgroups still hold, and removed when the job ends. Where a controller is
+not mounted or not writable the job does without it (`isolation` falls back to rlimits).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import time
+import uuid
+from contextlib import suppress
+from pathlib import Path
+from types import TracebackType
+
+logger = logging.getLogger(__name__)
+
+CGROUP_ROOT = Path("/sys/fs/cgroup")
+
+
+class JobCgroups:
+    """The job's cgroups; use as a context manager, which removes them at its end."""
+
+    def __init__(self, memory_bytes: int, processes: int) -> None:
+        name = f"kb-sandbox-{uuid.uuid4().hex[:12]}"
+        # Without swap accounting memsw is absent; the memory limit alone then applies.
+        self.memory = _create("memory", name, {"memory.limit_in_bytes": memory_bytes})
+        if self.memory is not None:
+            with suppress(OSError):
+                (self.memory / "memory.memsw.limit_in_bytes").write_text(str(memory_bytes))
+        self.pids = _create("pids", name, {"pids.max": processes})
+
+    def __enter__(self) -> JobCgroups:
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.kill_all()
+        self.remove()
+
+    def join_files(self) -> list[Path]:
+        """The files a process writes its pid to, to join the job's cgroups."""
+        return [group / "cgroup.procs" for group in self._groups()]
+
+    def out_of_memory(self) -> bool:
+        """Whether the kernel killed a process of the job for going over the memory limit."""
+        return self.memory is not None and _counted(self.memory / "memory.oom_control", "oom_kill")
+
+    def process_limit_reached(self) -> bool:
+        """Whether a fork or clone of the job failed for going over the process limit."""
+        return self.pids is not None and _counted(self.pids / "pids.events", "max")
+
+    def kill_all(self) -> None:
+        """Kill every process left in the cgroups, daemons that left the job's session included."""
+        deadline = time.monotonic() + 5
+        for group in self._groups():
+            while time.monotonic() < deadline:
+                pids = (group / "cgroup.procs").read_text().split()
+                if not pids:
+                    break
+                for pid in pids:
+                    with suppress(ProcessLookupError):
+                        os.kill(int(pid), signal.SIGKILL)
+                time.sleep(0.01)
+
+    def remove(self) -> None:
+        for group in self._groups():
+            for _ in range(100):  # rmdir fails while the last killed tasks are being torn down
+                try:
+                    group.rmdir()
+                    break
+                except OSError:
+                    time.sleep(0.02)
+            else:
+                logger.warning("could not remove the job cgroup %s", group)
+
+    def _groups(self) -> list[Path]:
+        return [group for group in (self.memory, self.pids) if group is not None]
+
+
+def _create(controller: str, name: str, settings: dict[str, int]) -> Path | None:
+    try:
+        own = next(
+            line.split(":", 2)[2].strip()
+            for line in Path("/proc/self/cgroup").read_text().splitlines()
+            if controller in line.split(":", 2)[1].split(",")
+        )
+        group = CGROUP_ROOT / controller / own.lstrip("/") / name
+        group.mkdir()
+    except (OSError, StopIteration):
+        logger.info("no %s cgroup for sandbox jobs here; using rlimits", controller)
+        return None
+    try:
+        for setting, value in settings.items():
+            (group / setting).write_text(str(value))
+    except OSError:
+        group.rmdir()
+        logger.info("cannot set limits on a %s cgroup here; using rlimits", controller)
+        return None
+    return group
+
+
+def _counted(path: Path, key: str) -> bool:
+    """Whether the `key N` line of a cgroup's events file has N > 0."""
+    for line in path.read_text().splitlines():
+        field, _, value = line.partition(" ")
+        if field == key:
+            return int(value) > 0
+    return False
