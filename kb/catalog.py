@@ -16,6 +16,8 @@ from sqlalchemy.orm import Session
 from kb import version as kb_version
 from kb.models import (
     Edition,
+    Example,
+    ExampleTopic,
     Mention,
     Prerequisite,
     PrerequisiteEvidence,
@@ -73,6 +75,16 @@ class ResourceView:
     position: int  # first place it is mentioned, in guide order
 
 
+@dataclass(frozen=True, slots=True)
+class ExampleView:
+    """A sandbox example that practises `topics`, reproducing the guide's `resource` if linked."""
+
+    name: str
+    title: str
+    resource: int | None
+    topics: tuple[str, ...]
+
+
 @dataclass
 class Catalog:
     version: str
@@ -80,7 +92,9 @@ class Catalog:
     relations: list[Relation]
     resources: dict[int, ResourceView]
     editions: int
+    examples: dict[str, ExampleView] = field(default_factory=dict)
     resources_by_topic: dict[str, tuple[int, ...]] = field(init=False)
+    examples_by_topic: dict[str, tuple[ExampleView, ...]] = field(init=False)
     required_by: dict[str, tuple[Relation, ...]] = field(init=False)
     requires: dict[str, tuple[Relation, ...]] = field(init=False)
     _names: dict[str, str] = field(init=False, repr=False)
@@ -91,6 +105,11 @@ class Catalog:
             for slug in resource.topics:
                 by_topic[slug].append(resource.id)
         self.resources_by_topic = {slug: tuple(ids) for slug, ids in by_topic.items()}
+        examples: dict[str, list[ExampleView]] = defaultdict(list)
+        for example in self.examples.values():
+            for slug in example.topics:
+                examples[slug].append(example)
+        self.examples_by_topic = {slug: tuple(found) for slug, found in examples.items()}
         requires, required_by = defaultdict(list), defaultdict(list)
         for relation in self.relations:
             requires[relation.topic].append(relation)
@@ -141,7 +160,21 @@ def load(session: Session) -> Catalog:
         relations=_relations(session, slugs),
         resources=_resources(session, slugs),
         editions=session.scalar(select(func.count(Edition.id))) or 0,
+        examples=_examples(session, slugs),
     )
+
+
+def _examples(session: Session, slugs: dict[int, str]) -> dict[str, ExampleView]:
+    topics: dict[str, list[str]] = defaultdict(list)
+    for name, topic_id in session.execute(select(ExampleTopic.example, ExampleTopic.topic_id)):
+        topics[name].append(slugs[topic_id])
+    rows = session.execute(
+        select(Example.name, Example.title, Example.resource_id).order_by(Example.name)
+    )
+    return {
+        name: ExampleView(name, title, resource, tuple(sorted(topics[name])))
+        for name, title, resource in rows
+    }
 
 
 def _outline_positions(session: Session) -> dict[int, int]:

@@ -9,10 +9,13 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import (
+    JSON,
     Boolean,
+    CheckConstraint,
     DateTime,
     Float,
     ForeignKey,
+    Index,
     Integer,
     MetaData,
     String,
@@ -223,6 +226,36 @@ class ResourceTopic(Base):
     )
 
 
+class Example(Base):
+    """A sandbox example as the knowledge base knows it: the guide's resource it reproduces and
+    the topics it practises, so that a path step can offer to run it. `kb import` keeps these
+    rows in step with the sandbox's catalog."""
+
+    __tablename__ = "example"
+
+    name: Mapped[str] = mapped_column(String(100), primary_key=True)
+    title: Mapped[str] = mapped_column(String(500))
+    guide_url: Mapped[str] = mapped_column(String(2000))
+    resource_id: Mapped[int | None] = mapped_column(
+        ForeignKey("resource.id", ondelete="SET NULL"), index=True
+    )
+
+    topics: Mapped[list[Topic]] = relationship(secondary="example_topic", order_by="Topic.slug")
+
+
+class ExampleTopic(Base):
+    """Which topics an example practises."""
+
+    __tablename__ = "example_topic"
+
+    example: Mapped[str] = mapped_column(
+        ForeignKey("example.name", ondelete="CASCADE"), primary_key=True
+    )
+    topic_id: Mapped[int] = mapped_column(
+        ForeignKey("topic.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+
+
 class KnowledgeBase(Base):
     """One row: the version of the imported content, which caches of the graph are keyed by."""
 
@@ -285,3 +318,66 @@ class LearnerResource(Base):
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
     resource: Mapped[Resource] = relationship(lazy="joined")
+
+
+JOB_STATUSES = ("queued", "running", "succeeded", "failed", "cancelled", "timed_out")
+FINISHED_STATUSES = ("succeeded", "failed", "cancelled", "timed_out")
+JOB_EXECUTORS = ("local", "ray")
+
+
+class Job(Base):
+    """One run of a sandbox example (or of a maintainer's script) and what it reported.
+
+    `attempt` counts the claims of the job; whoever runs it writes only while the row still has
+    its attempt and is running, so a run that was given up on cannot overwrite its successor.
+    """
+
+    __tablename__ = "job"
+    __table_args__ = (
+        CheckConstraint(
+            "status IN (" + ", ".join(f"'{s}'" for s in JOB_STATUSES) + ")", name="status"
+        ),
+        CheckConstraint(
+            "executor IN (" + ", ".join(f"'{e}'" for e in JOB_EXECUTORS) + ")", name="executor"
+        ),
+        CheckConstraint("(example IS NULL) <> (script IS NULL)", name="example_or_script"),
+        Index("ix_job_status_created_at", "status", "created_at"),
+    )
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    example: Mapped[str | None] = mapped_column(String(100))
+    script: Mapped[str | None] = mapped_column(Text)  # a maintainer's own script, run untrusted
+    params: Mapped[dict] = mapped_column(JSON)
+    status: Mapped[str] = mapped_column(String(12))
+    executor: Mapped[str] = mapped_column(String(10))
+    timeout_seconds: Mapped[float] = mapped_column(Float)
+    attempt: Mapped[int] = mapped_column(Integer, default=0)
+    cancel_requested: Mapped[bool] = mapped_column(Boolean, default=False)
+    worker: Mapped[str | None] = mapped_column(String(200))
+    device: Mapped[str | None] = mapped_column(String(200))
+    summary: Mapped[dict | None] = mapped_column(JSON)  # the model's layers, as the job reported
+    metrics: Mapped[dict | None] = mapped_column(JSON)  # the final test metrics
+    error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    heartbeat_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    events: Mapped[list[JobEvent]] = relationship(
+        cascade="all, delete-orphan", order_by="JobEvent.seq", passive_deletes=True
+    )
+
+
+class JobEvent(Base):
+    """One line a job reported (started, summary, epoch, result, error) or a note about it."""
+
+    __tablename__ = "job_event"
+    __table_args__ = (UniqueConstraint("job_id", "seq"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    job_id: Mapped[str] = mapped_column(ForeignKey("job.id", ondelete="CASCADE"))
+    seq: Mapped[int] = mapped_column(Integer)
+    attempt: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(20))
+    data: Mapped[dict] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

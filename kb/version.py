@@ -1,8 +1,9 @@
-"""The knowledge base's version: a digest of the editions it was built from.
+"""The knowledge base's version: a digest of the editions it was built from and of the sandbox
+examples linked to them.
 
-Every import that adds an edition stamps a new version in the same transaction, so any process
-can tell with one small query whether what it derived from the database (the learning graph, the
-search index) is still current.
+Every import that adds an edition, and every change of the examples' links, stamps a new version
+in the same transaction, so any process can tell with one small query whether what it derived
+from the database (the learning graph, the search index) is still current.
 """
 
 import hashlib
@@ -11,18 +12,24 @@ from datetime import UTC, datetime
 from sqlalchemy import Connection, select
 from sqlalchemy.orm import Session
 
-from kb.models import Edition, KnowledgeBase
+from kb.models import Edition, Example, ExampleTopic, KnowledgeBase, Topic
 
 EMPTY = "empty"
 
 
-def digest(edition_sha256s) -> str:
-    """Same editions, same version, whatever order they were imported in."""
-    return hashlib.sha256("\n".join(sorted(edition_sha256s)).encode()).hexdigest()[:16]
+def digest(facts) -> str:
+    """Same editions (and examples), same version, whatever order they were imported in."""
+    return hashlib.sha256("\n".join(sorted(facts)).encode()).hexdigest()[:16]
 
 
 def stamp(session: Session) -> str:
-    version = digest(session.scalars(select(Edition.sha256)))
+    examples = session.execute(
+        select(Example.name, Example.resource_id, Topic.slug)
+        .outerjoin(ExampleTopic, ExampleTopic.example == Example.name)
+        .outerjoin(Topic, Topic.id == ExampleTopic.topic_id)
+    )
+    facts = [*session.scalars(select(Edition.sha256)), *(f"example {e}" for e in examples)]
+    version = digest(facts)
     row = session.get(KnowledgeBase, 1) or KnowledgeBase(id=1)
     row.version, row.changed_at = version, datetime.now(UTC)
     session.add(row)

@@ -1,0 +1,272 @@
+"""Sandbox jobs in the database and their runners: claims, events, statuses, limits, cancel, and
+the reaping of a job whose worker died. Real processes, real databases (SQLite and PostgreSQL)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from datetime import UTC, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import update
+
+from api.app import create_app, engine_of
+from kb.models import Job
+from tests.sandbox_helpers import (
+    epochs_script,
+    job_row,
+    needs_bubblewrap,
+    sessions_of,
+    submit,
+    use_sandbox_env,
+    wait_for,
+)
+from training_sandbox import jobs
+from training_sandbox.isolation import Outcome
+from training_sandbox.job_run import JobRunner, final_status
+
+QUICK = {"dataset": "digits", "epochs": 1, "train_limit": 100}
+
+
+@pytest.fixture
+def settings(tmp_path, monkeypatch):
+    return use_sandbox_env(tmp_path, monkeypatch)
+
+
+@pytest.fixture
+def sessions(database_url):
+    with sessions_of(database_url) as made:
+        yield made
+
+
+def run_job(sessions, settings, job_id: str) -> str:
+    claim = jobs.Claim.of(sessions, job_id, "test-runner")
+    assert claim is not None
+    return JobRunner(claim, settings).run()
+
+
+def test_racing_workers_never_take_one_job(sessions, database_url):
+    queued = {submit(sessions, example="mnist_logreg", params=QUICK) for _ in range(24)}
+    taken: list[tuple[str, str]] = []
+    start = threading.Barrier(6)
+
+    def worker(name: str) -> None:
+        with sessions_of(database_url) as own:
+            start.wait()
+            while (claim := jobs.Claim.next(own, name)) is not None:
+                taken.append((claim.job.id, name))
+
+    threads = [threading.Thread(target=worker, args=(f"w{i}",)) for i in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    ids = [job_id for job_id, _ in taken]
+    assert sorted(ids) == sorted(queued), "each job is taken exactly once"
+    for job_id, name in taken:
+        row = job_row(sessions, job_id)
+        assert (row.status, row.worker, row.attempt) == ("running", name, 1)
+    assert len({name for _, name in taken}) > 1
+
+
+def test_claims_take_the_oldest_job_and_only_queued_ones(sessions):
+    first = submit(sessions, example="mnist_logreg", params=QUICK)
+    second = submit(sessions, example="mnist_logreg", params=QUICK)
+    assert jobs.Claim.next(sessions, "w", executor="ray") is None
+    assert jobs.Claim.next(sessions, "w").job.id == first
+    assert jobs.Claim.of(sessions, first, "other") is None
+    assert jobs.Claim.of(sessions, second, "w").job.attempt == 1
+
+
+def test_outcomes_map_to_statuses():
+    def outcome(reason, returncode=0, message="", stderr=""):
+        return Outcome(reason, returncode, message, stderr, 1.0)
+
+    assert final_status(outcome("exited"), None, []) == ("succeeded", None)
+    assert final_status(outcome("cancelled", -9), None, []) == ("cancelled", None)
+    limit = "stopped after the 5 s wall-clock limit"
+    assert final_status(outcome("timed_out", -9, limit), None, []) == (
+        "timed_out",
+        f"the job {limit}",
+    )
+    missing = "MNIST is missing: put train-images-idx3-ubyte.gz in /data/mnist"
+    assert final_status(outcome("exited", 2, "exited with status 2"), missing, []) == (
+        "failed",
+        missing,
+    )
+    status, error = final_status(
+        outcome("memory", -9, "stopped for using more than the 4 GiB memory limit"), None, []
+    )
+    assert status == "failed" and "4 GiB memory limit" in error
+    status, error = final_status(
+        outcome("exited", 1, "exited with status 1", "Traceback...\nZeroDivisionError"), None, []
+    )
+    assert status == "failed" and "status 1" in error and "ZeroDivisionError" in error
+    status, error = final_status(outcome("exited", 3, "exited with status 3"), None, ["oops"])
+    assert error.endswith("its last output:\noops")
+
+
+def test_a_reaped_runner_can_no_longer_write_and_a_job_is_rerun_once(sessions, settings):
+    job_id = submit(sessions, example="mnist_logreg", params=QUICK)
+    first = jobs.Claim.of(sessions, job_id, "lost-worker")
+    first.record({"event": "epoch", "epoch": 1})
+
+    def silence(claim):  # the runner's last word was long ago
+        with sessions() as session, session.begin():
+            session.execute(
+                update(Job)
+                .where(Job.id == claim.job.id)
+                .values(heartbeat_at=jobs.now() - timedelta(seconds=60))
+            )
+
+    def reap():
+        with sessions() as session, session.begin():
+            return [job.id for job in jobs.reap_stale(session, settings.stale_seconds)]
+
+    assert reap() == [], "a runner that reports is left alone"
+    silence(first)
+    assert reap() == [job_id]
+    with pytest.raises(jobs.JobLost):
+        first.record({"event": "epoch", "epoch": 2})
+    second = jobs.Claim.next(sessions, "new-worker")
+    assert second.job.attempt == 2
+    second.record({"event": "epoch", "epoch": 1})
+    silence(second)
+    assert reap() == []
+    row = job_row(sessions, job_id)
+    assert (row.status, row.error) == ("failed", "worker new-worker stopped responding")
+    with sessions() as session:
+        kinds = [(e.seq, e.attempt, e.kind) for e in jobs.events(session, job_id)]
+    assert kinds == [(1, 1, "epoch"), (2, 1, "requeued"), (3, 2, "epoch"), (4, 2, "error")]
+
+
+def test_cancel_of_a_queued_job_is_immediate_and_of_an_ended_one_refused(sessions):
+    job_id = submit(sessions, example="mnist_logreg", params=QUICK)
+    with sessions() as session, session.begin():
+        assert jobs.request_cancel(session, jobs.get(session, job_id)).status == "cancelled"
+    with sessions() as session, session.begin():
+        jobs.request_cancel(session, jobs.get(session, job_id))  # again: no change
+    assert jobs.Claim.of(sessions, job_id, "w") is None
+    done = submit(sessions, example="mnist_logreg", params=QUICK)
+    jobs.Claim.of(sessions, done, "w").finish("succeeded", None)
+    with sessions() as session, pytest.raises(jobs.JobFinished, match="succeeded"):
+        jobs.request_cancel(session, jobs.get(session, done))
+
+
+def test_a_missing_dataset_fails_the_job_with_what_to_put_where(
+    sessions, settings, tmp_path, monkeypatch
+):
+    monkeypatch.setenv("KB_DATASETS_DIR", str(tmp_path / "no-datasets"))
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path / "keras"))
+    settings = use_sandbox_env(tmp_path, monkeypatch)
+    job_id = submit(sessions, example="mnist_logreg", params={"dataset": "mnist"})
+    assert run_job(sessions, settings, job_id) == "failed"
+    row = job_row(sessions, job_id)
+    assert "mnist" in row.error.lower() and "no-datasets" in row.error, row.error
+    with sessions() as session:
+        assert [e.kind for e in jobs.events(session, job_id)] == ["error"]
+
+
+@needs_bubblewrap
+def test_events_reach_the_database_in_order_within_two_seconds(sessions, settings):
+    job_id = submit(sessions, script=epochs_script(epochs=4, pause=0.3))
+    assert run_job(sessions, settings, job_id) == "succeeded"
+    with sessions() as session:
+        stored = jobs.events(session, job_id)
+        row = jobs.get(session, job_id)
+        epochs = jobs.epochs(session, row)
+    assert [e.kind for e in stored] == ["started", "epoch", "epoch", "epoch", "epoch", "result"]
+    assert [e.seq for e in stored] == [1, 2, 3, 4, 5, 6]
+    assert [e["epoch"] for e in epochs] == [1, 2, 3, 4]
+    for event in stored[1:5]:
+        stored_at = event.created_at.replace(tzinfo=event.created_at.tzinfo or UTC)
+        assert stored_at.timestamp() - event.data["printed_at"] < 2.0
+    assert (row.device, row.metrics) == ("cpu", {"test_loss": 0.5, "test_accuracy": 0.9})
+
+
+@needs_bubblewrap
+def test_a_job_over_its_wall_clock_limit_ends_timed_out(sessions, settings):
+    job_id = submit(sessions, script=epochs_script(epochs=1000, pause=1.0), timeout_seconds=5)
+    started = time.monotonic()
+    assert run_job(sessions, settings, job_id) == "timed_out"
+    assert time.monotonic() - started < 10
+    assert "5 s wall-clock limit" in job_row(sessions, job_id).error
+
+
+@needs_bubblewrap
+def test_a_script_that_fails_says_why(sessions, settings):
+    job_id = submit(sessions, script="print('starting')\nraise SystemExit('the data is bad')\n")
+    assert run_job(sessions, settings, job_id) == "failed"
+    error = job_row(sessions, job_id).error
+    assert "status 1" in error and "the data is bad" in error
+
+
+@needs_bubblewrap
+def test_cancel_through_the_api_stops_a_running_job_within_five_seconds(
+    sessions, settings, database_url
+):
+    job_id = submit(sessions, script=epochs_script(epochs=1000, pause=0.5))
+    runner = threading.Thread(target=run_job, args=(sessions, settings, job_id))
+    runner.start()
+    wait_for(lambda: _epochs_stored(sessions, job_id), 60, "the first epoch")
+    app = create_app({"DATABASE_URL": database_url, "TESTING": True, "RATELIMIT_DEFAULT": ""})
+    try:
+        asked = time.monotonic()
+        response = app.test_client().delete(f"/api/v1/jobs/{job_id}")
+        assert response.status_code == 202 and response.json["cancel_requested"] is True
+        runner.join(timeout=5)
+        assert not runner.is_alive() and time.monotonic() - asked < 5
+        assert app.test_client().get(f"/api/v1/jobs/{job_id}").json["status"] == "cancelled"
+    finally:
+        engine_of(app).dispose()
+
+
+def _epochs_stored(sessions, job_id: str) -> int:
+    with sessions() as session:
+        return len(jobs.epochs(session, jobs.get(session, job_id)))
+
+
+def _start_worker(database_url: str, tmp_path: Path, name: str) -> subprocess.Popen:
+    kb = os.path.join(os.path.dirname(sys.executable), "kb")
+    with open(tmp_path / f"{name}.log", "wb") as log:
+        return subprocess.Popen(
+            [kb, "--database-url", database_url, "worker"],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,  # its own process group, killed as a whole
+        )
+
+
+@needs_bubblewrap
+def test_a_killed_worker_s_job_is_run_again_by_another(sessions, settings, database_url, tmp_path):
+    job_id = submit(sessions, script=epochs_script(epochs=6, pause=0.5))
+    doomed = _start_worker(database_url, tmp_path, "doomed")
+    survivor = None
+    try:
+        wait_for(lambda: _epochs_stored(sessions, job_id), 90, "the doomed worker's first epoch")
+        os.killpg(doomed.pid, signal.SIGKILL)
+        doomed.wait()
+        killed = time.monotonic()
+        survivor = _start_worker(database_url, tmp_path, "survivor")
+        wait_for(lambda: job_row(sessions, job_id).attempt == 2, 60, "the job's second attempt")
+        recovered = time.monotonic() - killed
+        wait_for(
+            lambda: job_row(sessions, job_id).status != "running", 60, "the second attempt's end"
+        )
+    finally:
+        for worker in (doomed, survivor):
+            if worker is not None and worker.poll() is None:
+                os.killpg(worker.pid, signal.SIGTERM)
+                worker.wait(timeout=30)
+    row = job_row(sessions, job_id)
+    assert row.status == "succeeded", row.error
+    with sessions() as session:
+        requeued = [e for e in jobs.events(session, job_id) if e.kind == "requeued"]
+        assert len(jobs.epochs(session, row)) == 6
+    assert "stopped responding" in requeued[0].data["message"]
+    print(f"worker killed -> job running again after {recovered:.1f} s")
