@@ -16,13 +16,14 @@ $(VENV)/.installed: pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $@
 
-# Build the embedded SQLite knowledge base from the study guide, show what it holds, serve the API.
+# Build the embedded SQLite knowledge base from the study guide, show what it holds, serve the API
+# with a sandbox worker beside it (stopped with the server).
 run: install
 	$(BIN)/kb db upgrade
 	$(BIN)/kb import $(GUIDES)
 	$(BIN)/kb export --output instance/kb.json
 	$(BIN)/kb stats
-	$(BIN)/kb serve
+	$(BIN)/kb worker & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT; $(BIN)/kb serve
 
 # The whole suite, on SQLite and on the local PostgreSQL (KB_TEST_POSTGRES_URL).
 test: install

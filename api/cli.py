@@ -14,6 +14,7 @@ from rich.progress import Progress
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from api.sandbox_cli import sandbox_group, worker_command
 from importers.fetch import FetchLimits, fetch
 from importers.pipeline import ImportInput, import_inputs
 from importers.registry import FORMATS, refuse_oversize
@@ -24,6 +25,7 @@ from kb.errors import InputError, KBError
 from kb.export import dumps, export
 from kb.models import Edition, Mention, Prerequisite, Resource, Source, Topic
 from kb.search import SearchIndex
+from training_sandbox.links import link_examples
 
 BAD_INPUT = 2
 
@@ -52,6 +54,10 @@ class _Commands(click.Group):
 def main(context: click.Context, database_url: str | None) -> None:
     """Knowledge base of deep-learning study guides."""
     context.obj = database_url
+
+
+main.add_command(sandbox_group)
+main.add_command(worker_command)
 
 
 @main.group("db")
@@ -89,6 +95,7 @@ def import_command(database_url: str | None, inputs: tuple[str, ...], format_: s
         parsing = progress.add_task("importing", total=len(items))
         with _session(database_url) as session, session.begin():
             report = import_inputs(session, items, on_parsed=lambda _: progress.advance(parsing))
+            link_examples(session)  # the links may have come with this import
     for rejected in report.rejected:
         click.echo(f"warning: {rejected}", err=True)
     click.echo(

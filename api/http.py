@@ -51,6 +51,7 @@ class Operation:
     description: str
     tags: tuple[str, ...]
     auth: bool
+    media_type: str = JSON  # another one means the handler returns the body as bytes
 
 
 OPERATIONS: list[Operation] = []
@@ -69,13 +70,15 @@ def operation(
     description: str | None = None,
     tags: typing.Sequence[str] = (),
     auth: bool = False,
+    media_type: str = JSON,
 ) -> Callable[[Callable], Callable]:
     """Route `method rule` to the decorated handler.
 
     The handler gets the path parameters as keyword arguments, plus `query` and `body` (the
     validated models) when declared, and returns a `response` instance (or an `Encoded` one),
     optionally as `(model, status)` or `(model, status, headers)`; with no `response` model
-    the answer has no body (status 204 unless told). `auth` only documents a bearer token
+    the answer has no body (status 204 unless told). With a `media_type` other than JSON (an
+    image), the handler returns the body as bytes. `auth` only documents a bearer token
     requirement.
     A route's own rate limit goes between this decorator and the handler:
     `@operation(...)` then `@limiter.limit("30 per minute")`.
@@ -89,11 +92,12 @@ def operation(
             query=query,
             body=body,
             response=response,
-            status=status or (200 if response else 204),
+            status=status or (200 if response or media_type != JSON else 204),
             summary=summary,
             description=description or inspect.getdoc(handler) or "",
             tags=tuple(tags),
             auth=auth,
+            media_type=media_type,
         )
 
         @functools.wraps(handler)
@@ -176,6 +180,8 @@ def _respond(recorded: Operation, result: Any) -> Response:
     if isinstance(result, tuple):
         result, status, *rest = result
         headers = rest[0] if rest else {}
+    if recorded.media_type != JSON:
+        return Response(result, status, headers, mimetype=recorded.media_type)
     if recorded.response is None:
         return Response(status=status, headers=headers)
     encoded = result if isinstance(result, Encoded) else None

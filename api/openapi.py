@@ -115,6 +115,8 @@ def _operation(op: Operation, rule: str, refs, components) -> dict[str, Any]:
     success: dict[str, Any] = {"description": op.summary}
     if op.response is not None:
         success["content"] = {JSON: {"schema": refs[(op.response, "serialization")]}}
+    elif op.media_type != JSON:
+        success["content"] = {op.media_type: {"schema": {"type": "string", "format": "binary"}}}
     problem = refs[(Problem, "serialization")]
     spec["responses"] = {
         str(op.status): success,

@@ -101,11 +101,13 @@ def _clone(backend: str, url: str, tmp_path_factory, request) -> str:
 def make_guide_database(template, make_database, guide_files, tmp_path_factory, request):
     """A factory of databases holding the five imported editions of the guide (imported once)."""
     from importers.pipeline import ImportInput, import_inputs
+    from training_sandbox.links import link_examples
 
     url = make_database()
     engine = db.make_engine(url)
-    with db.session_factory(engine)() as session, session.begin():
+    with db.session_factory(engine)() as session, session.begin():  # as `kb import` does
         import_inputs(session, [ImportInput(str(f), f.read_bytes()) for f in guide_files])
+        link_examples(session)
     engine.dispose()  # PostgreSQL copies a template only while nobody is connected to it
     return lambda: _clone(template[0], url, tmp_path_factory, request)
 

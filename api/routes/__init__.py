@@ -13,6 +13,8 @@ BLUEPRINTS = [
     "api.routes.search",
     "api.routes.paths",
     "api.routes.learners",
+    "api.routes.examples",
+    "api.routes.jobs",
 ]
 
 

@@ -64,11 +64,18 @@ class StepResource(BaseModel):
     optional: bool
 
 
+class StepExample(BaseModel):
+    name: str = Field(description='run it: POST /api/v1/jobs {"example": name}')
+    title: str
+    resource_id: int | None = Field(description="the guide's resource it reproduces, if linked")
+
+
 class Step(BaseModel):
     topic: TopicRef
     optional: bool = Field(description="reached by the guide's outline order alone")
     why: list[Why]
     resources: list[StepResource]
+    examples: list[StepExample] = Field(description="sandbox examples that practise the topic")
     hours: float = Field(description="estimate")
     cumulative_hours: float
 
@@ -155,6 +162,10 @@ def _step(catalog: Catalog, step: paths.Step) -> dict:
                 "optional": c.optional,
             }
             for c in step.resources
+        ],
+        "examples": [
+            {"name": e.name, "title": e.title, "resource_id": e.resource}
+            for e in catalog.examples_by_topic.get(step.topic.slug, ())
         ],
         "hours": step.hours,
         "cumulative_hours": step.cumulative_hours,

@@ -1,0 +1,351 @@
+"""`kb sandbox ...` (run the guide's Keras examples as jobs, follow them) and `kb worker`.
+
+`kb sandbox run` with the local executor runs the job itself, claiming it as a worker would, so
+it works with no worker running; `--queue` leaves it to the `kb worker` processes instead. With
+the ray executor the job goes to the cluster. Either way the command follows the job's events in
+the database until it ends, and Ctrl-C cancels it.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import click
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+)
+from rich.table import Table
+from sqlalchemy.orm import Session, sessionmaker
+
+from kb import config, db
+from kb.errors import InputError
+from kb.models import FINISHED_STATUSES
+from training_sandbox import catalog, executors, isolation, jobs
+from training_sandbox.executors.local import serve
+from training_sandbox.job_run import JobRunner
+from training_sandbox.settings import EXECUTORS, SettingError, Settings
+
+if TYPE_CHECKING:
+    from api.routes.examples import OriginalResult
+
+FOLLOW_SECONDS = 0.3  # how often a following command reads the job's new events
+TRUE, FALSE = ("true", "yes", "1", "on"), ("false", "no", "0", "off")
+
+
+@click.group("sandbox")
+def sandbox_group() -> None:
+    """Run the guide's Keras examples as isolated jobs and follow them."""
+
+
+@sandbox_group.command("examples")
+@click.option("--json", "as_json", is_flag=True, help="Print what GET /api/v1/examples answers.")
+def examples_command(as_json: bool) -> None:
+    """List the runnable examples and their parameters."""
+    if as_json:
+        from api.routes.examples import ExampleOut, Examples
+
+        items = [ExampleOut.of(example) for example in catalog.EXAMPLES.values()]
+        click.echo(Examples(items=items).model_dump_json(indent=2))
+        return
+    table = Table("example", "title", "dataset", "GPU share", "parameters")
+    for example in catalog.EXAMPLES.values():
+        params = ", ".join(example.params)
+        share = f"{example.gpu_fraction:g}"
+        table.add_row(example.name, example.title, example.dataset, share, params)
+    Console().print(table)
+
+
+@sandbox_group.command("run")
+@click.argument("example", required=False)
+@click.option(
+    "--script",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Run your own training script instead, under bubblewrap only.",
+)
+@click.option(
+    "--param",
+    "params",
+    multiple=True,
+    metavar="NAME=VALUE",
+    help="An example's parameter (repeatable); see `kb sandbox examples`.",
+)
+@click.option(
+    "--executor",
+    type=click.Choice(EXECUTORS),
+    help="Where it runs [env KB_SANDBOX_EXECUTOR; default: local].",
+)
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=0, min_open=True),
+    help="Wall-clock limit in seconds [default: KB_SANDBOX_TIMEOUT, 3600].",
+)
+@click.option(
+    "--queue",
+    is_flag=True,
+    help="Local executor: leave the job to `kb worker` instead of running it here.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the final job record as JSON.")
+@click.pass_obj
+def run_command(
+    database_url: str | None,
+    example: str | None,
+    script: Path | None,
+    params: tuple[str, ...],
+    executor: str | None,
+    timeout: float | None,
+    queue: bool,
+    as_json: bool,
+) -> None:
+    """Run EXAMPLE (or --script FILE), show its epochs live, then its model and results next
+    to the original's. Exits with status 0 when the job succeeded, 1 otherwise."""
+    settings = _settings()
+    if (example is None) == (script is None):
+        raise click.UsageError("give either an EXAMPLE or --script FILE")
+    if script is not None and params:
+        raise click.UsageError("--param applies to an example, not to a script")
+    if script is not None and isolation.bubblewrap() is None:
+        raise InputError(
+            str(script),
+            "your own scripts run only under bubblewrap, which is not usable here; "
+            "install it (`apt-get install bubblewrap`) or run a catalog example",
+        )
+    executor = executor or settings.executor
+    limit = timeout or settings.timeout_seconds
+    url = database_url or config.database_url()
+    with _sessions(url) as sessions:
+        with sessions() as session, session.begin():
+            try:
+                job = jobs.submit(
+                    session,
+                    executor=executor,
+                    timeout_seconds=limit,
+                    example=example,
+                    params=_example_params(example, params) if example else None,
+                    script=script.read_text(encoding="utf-8") if script else None,
+                )
+            except (catalog.UnknownExample, catalog.InvalidParams) as error:
+                raise InputError(example or "", str(error)) from None
+        here = executor == "local" and not queue
+        runner = _RunHere(url, job.id, settings) if here else None
+        if runner is None:
+            executors.executor(executor, url, settings).submit(job.id)
+        else:
+            runner.start()
+        status = _follow(sessions, job.id, quiet=as_json, runner=runner)
+        _print_job(sessions, job.id, as_json)
+    if status != "succeeded":
+        raise SystemExit(1)
+
+
+@sandbox_group.command("status")
+@click.argument("job_id")
+@click.option("--json", "as_json", is_flag=True, help="Print what GET /api/v1/jobs/JOB answers.")
+@click.pass_obj
+def status_command(database_url: str | None, job_id: str, as_json: bool) -> None:
+    """Show a job: status, where it runs, its epochs, results or error."""
+    url = database_url or config.database_url()
+    with _sessions(url) as sessions:
+        with sessions() as session:
+            if jobs.get(session, job_id).status == "running":
+                executors.reap(session, url, _settings(), job_ids=[job_id])
+        _print_job(sessions, job_id, as_json)
+
+
+@sandbox_group.command("cancel")
+@click.argument("job_id")
+@click.pass_obj
+def cancel_command(database_url: str | None, job_id: str) -> None:
+    """Cancel a job: at once when queued, within seconds when running."""
+    with _sessions(database_url or config.database_url()) as sessions:
+        with sessions() as session, session.begin():
+            job = jobs.request_cancel(session, jobs.get(session, job_id))
+    if job.status == "cancelled":
+        click.echo(f"job {job_id}: cancelled")
+    else:
+        click.echo(f"job {job_id}: cancel requested; its worker stops it within seconds")
+
+
+@click.command("worker")
+@click.option(
+    "--processes",
+    default=1,
+    show_default=True,
+    type=click.IntRange(1, 64),
+    help="Jobs run at once, one per worker process.",
+)
+@click.pass_obj
+def worker_command(database_url: str | None, processes: int) -> None:
+    """Run local sandbox jobs from the queue until stopped (SIGTERM or Ctrl-C gives a running
+    job back to the queue)."""
+    url = database_url or config.database_url()
+    settings = _settings()
+    with _sessions(url):  # refuse an unmigrated database before starting
+        pass
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
+    serve(url, settings, processes)
+
+
+def _settings() -> Settings:
+    try:
+        return Settings.from_environment()
+    except SettingError as error:
+        raise InputError("environment", str(error)) from None
+
+
+@contextmanager
+def _sessions(url: str) -> Iterator[sessionmaker[Session]]:
+    engine = jobs.make_engine(url)
+    try:
+        db.require_current_schema(engine)
+        yield db.session_factory(engine)
+    finally:
+        engine.dispose()
+
+
+def _example_params(name: str, given: tuple[str, ...]) -> dict[str, Any]:
+    """`--param name=value` options as the example's typed values."""
+    example = catalog.get(name)
+    values: dict[str, Any] = {}
+    for text in given:
+        key, sep, value = text.partition("=")
+        if not sep:
+            raise InputError("--param", f"{text!r} is not NAME=VALUE")
+        param = example.params.get(key)
+        values[key] = _typed(param, value) if param else value  # validate() names unknown ones
+    return values
+
+
+def _typed(param: catalog.Param, text: str) -> object:
+    try:
+        if param.type == "int":
+            return int(text)
+        if param.type == "float":
+            return float(text)
+    except ValueError:
+        return text  # validate() says what it must be
+    if param.type == "bool":
+        lowered = text.lower()
+        return True if lowered in TRUE else False if lowered in FALSE else text
+    return text
+
+
+class _RunHere(threading.Thread):
+    """Runs the job in this process tree, claiming it as a worker would."""
+
+    def __init__(self, url: str, job_id: str, settings: Settings) -> None:
+        super().__init__(name=f"job-{job_id}", daemon=True)
+        self.url, self.job_id, self.settings = url, job_id, settings
+        self.error: BaseException | None = None
+
+    def run(self) -> None:
+        engine = jobs.make_engine(self.url)
+        try:
+            sessions = db.session_factory(engine)
+            claim = jobs.Claim.of(sessions, self.job_id, jobs.worker_name("kb sandbox run"))
+            if claim is not None:
+                JobRunner(claim, self.settings).run()
+        except BaseException as error:  # reported by the command once it stops following
+            self.error = error
+        finally:
+            engine.dispose()
+
+
+def _follow(
+    sessions: sessionmaker[Session], job_id: str, *, quiet: bool, runner: _RunHere | None
+) -> str:
+    """Show the job's epochs as they are stored until it ends; its final status. Ctrl-C
+    cancels it."""
+    console = Console(stderr=True)
+    columns = [
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[metrics]}"),
+        TimeElapsedColumn(),
+    ]
+    after = 0
+    # A bar only where someone watches it.
+    with Progress(*columns, console=console, disable=quiet or not console.is_terminal) as progress:
+        task = progress.add_task(f"job {job_id}: queued", total=None, metrics="")
+        while True:
+            try:
+                with sessions() as session:
+                    job = jobs.get(session, job_id)
+                    for event in jobs.events(session, job_id, after=after):
+                        after = event.seq
+                        _show(progress, task, console, job_id, event.data)
+                if job.status in FINISHED_STATUSES:
+                    return job.status
+                if runner is not None and not runner.is_alive():
+                    raise click.ClickException(
+                        f"job {job_id} was left {job.status}: {runner.error}"
+                    )
+                time.sleep(FOLLOW_SECONDS)
+            except KeyboardInterrupt:
+                with sessions() as session, session.begin():
+                    jobs.request_cancel(session, jobs.get(session, job_id))
+                console.print(f"cancelling job {job_id}...")
+
+
+def _show(
+    progress: Progress, task: TaskID, console: Console, job_id: str, data: dict[str, Any]
+) -> None:
+    kind = data.get("event")
+    if kind == "started":
+        progress.update(task, description=f"job {job_id} on {data.get('device', '?')}")
+    elif kind == "epoch":
+        metrics = data.get("metrics", {})
+        shown = "  ".join(
+            f"{name} {value:.4f}" for name, value in metrics.items() if value is not None
+        )
+        progress.update(task, total=data.get("epochs"), completed=data.get("epoch"), metrics=shown)
+    elif kind in ("requeued", "error"):
+        console.print(f"job {job_id}: {kind}: {data.get('message', '')}")
+
+
+def _print_job(sessions: sessionmaker[Session], job_id: str, as_json: bool) -> None:
+    from api.routes.jobs import JobOut  # the API's own schema
+
+    with sessions() as session:
+        shown = JobOut.of(jobs.get(session, job_id), session)
+    if as_json:
+        click.echo(shown.model_dump_json(indent=2))
+        return
+    click.echo(f"job {shown.id}: {shown.status}")
+    click.echo(f"example: {shown.example or 'script'} {json.dumps(shown.params)}")
+    click.echo(f"worker: {shown.worker or '-'} ({shown.executor}), device: {shown.device or '-'}")
+    if shown.summary:
+        click.echo(shown.summary.text)
+    if shown.epochs:
+        last = shown.epochs[-1]
+        click.echo(f"epochs: {last.epoch}/{last.epochs}, last took {last.seconds:.1f} s")
+    if shown.metrics:
+        _print_results(shown.metrics, shown.original)
+    if shown.error:
+        click.echo(f"error: {shown.error}")
+
+
+def _print_results(metrics: dict[str, float | None], original: OriginalResult | None) -> None:
+    table = Table("metric", "this run", "original")
+    for name, value in metrics.items():
+        theirs = ""
+        # Every original reports its accuracy on the test set (some call it val_accuracy).
+        if name == "test_accuracy" and original and original.value is not None:
+            theirs = f"{original.value:.4f} ({original.metric}, {original.epochs} epochs)"
+        table.add_row(name, "-" if value is None else f"{value:.4f}", theirs)
+    Console().print(table)
+    if original:
+        click.echo(f"original: {original.note}")
