@@ -40,8 +40,8 @@ def create_app(config: dict | None = None) -> Flask:
         app.register_blueprint(blueprint, url_prefix=PREFIX)
     app.register_blueprint(openapi.bp)
     knowledge.warm(app)
-    # `kb serve` loads the app once and forks its workers: no pooled connection may be shared
-    # by them, so each opens its own.
+    # `kb serve` loads the app once and forks its workers: no connection may be shared by them,
+    # so each opens its own.
     engine.dispose()
     return app
 

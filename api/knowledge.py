@@ -10,11 +10,12 @@ from __future__ import annotations
 import gc
 import threading
 from collections.abc import Callable
+from contextlib import suppress
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from flask import Flask, current_app, g
-from sqlalchemy import Engine
+from sqlalchemy import Engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
 from kb import catalog as kb_catalog
@@ -28,19 +29,69 @@ T = TypeVar("T")
 _BUILDERS: dict[str, Callable[[Catalog, Session], Any]] = {}
 
 
+class VersionProbe:
+    """Reads the knowledge base's version on each thread's own connection, held open in
+    autocommit mode (so it never sits in a transaction). The read runs on every request; through
+    the pool (checkout, reset on return) it took longer than the rest of a cached request."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.local = threading.local()
+        self.opened: list[Any] = []
+        self.opening = threading.Lock()
+        # Out of the pool, the connections would outlive the engine's disposal: close them then.
+        event.listen(engine, "engine_disposed", lambda _engine: self.close_all())
+
+    def __call__(self) -> str:
+        connection = getattr(self.local, "connection", None)
+        if connection is not None:
+            try:
+                return kb_version.current_on(connection)
+            except self.engine.dialect.loaded_dbapi.Error:
+                self._forget(connection)  # the server went away: one more try, on a new one
+        return kb_version.current_on(self._open())
+
+    def close_all(self) -> None:
+        with self.opening:
+            for connection in self.opened:
+                connection.close()
+            self.opened.clear()
+        self.local = threading.local()
+
+    def _open(self) -> Any:
+        connection = self.engine.raw_connection()
+        connection.detach()  # the pool neither counts it nor resets it
+        self.engine.dialect.set_isolation_level(connection.dbapi_connection, "AUTOCOMMIT")
+        with self.opening:
+            self.opened.append(connection)
+        self.local.connection = connection
+        return connection
+
+    def _forget(self, connection: Any) -> None:
+        with suppress(Exception):  # it is broken already
+            connection.close()
+        with self.opening:
+            if connection in self.opened:
+                self.opened.remove(connection)
+        self.local.connection = None
+
+
 @dataclass
 class Knowledge:
     """One per app: its engine and the snapshot its requests share."""
 
     engine: Engine
     sessions: sessionmaker[Session]
+    version: VersionProbe
     lock: threading.RLock = field(default_factory=threading.RLock)  # builders may nest
     catalog: Catalog | None = None
     derived: dict[str, tuple[str, Any]] = field(default_factory=dict)  # name -> (version, value)
 
 
 def install(app: Flask, engine: Engine) -> None:
-    app.extensions["knowledge"] = Knowledge(engine, db.session_factory(engine))
+    app.extensions["knowledge"] = Knowledge(
+        engine, db.session_factory(engine), VersionProbe(engine)
+    )
     app.teardown_appcontext(_close_session)
 
 
@@ -78,10 +129,7 @@ def catalog() -> Catalog:
 
 
 def _current_catalog(knowledge: Knowledge) -> Catalog:
-    # A bare connection, not the request's session: the check runs on every request, and a
-    # session costs three times the query.
-    with knowledge.engine.connect() as connection:
-        version = kb_version.current(connection)
+    version = knowledge.version()
     cached = knowledge.catalog
     if cached is not None and cached.version == version:
         return cached

@@ -38,3 +38,15 @@ def stamp(session: Session) -> str:
 
 def current(reader: Session | Connection) -> str:
     return reader.scalar(select(KnowledgeBase.version).where(KnowledgeBase.id == 1)) or EMPTY
+
+
+def current_on(dbapi_connection) -> str:
+    """The same read on a bare DB-API connection, for a check that runs on every request:
+    SQLAlchemy's statement and result machinery cost many times the query itself."""
+    cursor = dbapi_connection.cursor()
+    try:
+        cursor.execute("SELECT version FROM knowledge_base WHERE id = 1")
+        row = cursor.fetchone()
+    finally:
+        cursor.close()
+    return (row[0] if row else None) or EMPTY

@@ -215,6 +215,13 @@ def test_a_success_is_built_from_its_model(client):
     assert response.get_data(as_text=True) == '{"text":"naïve"}'
 
 
+def test_the_version_check_survives_a_lost_connection(app, client):
+    assert client.get("/api/v1/health").status_code == 200
+    probe = app.extensions["knowledge"].version
+    probe.local.connection.dbapi_connection.close()  # as when the server drops it
+    assert client.get("/api/v1/health").status_code == 200
+
+
 def test_cross_origin_requests_only_from_listed_origins(client, guide_database_url):
     allowed = client.get("/api/v1/health", headers={"Origin": ALLOWED_ORIGIN})
     assert allowed.headers["Access-Control-Allow-Origin"] == ALLOWED_ORIGIN
