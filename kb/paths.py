@@ -7,6 +7,7 @@ it is there and which resources to use. The same input gives the same output.
 
 from __future__ import annotations
 
+import functools
 import heapq
 import math
 from collections.abc import Iterable
@@ -19,6 +20,7 @@ from kb.catalog import Catalog, Evidence, ResourceView, TopicView
 from kb.learning_graph import is_required
 
 RESOURCES_PER_STEP = 3  # one core resource, the rest optional
+CLOSURES_KEPT = 1024  # goal sets whose closures a planner remembers
 
 
 @dataclass(frozen=True)
@@ -113,21 +115,146 @@ def ancestors(graph: nx.DiGraph, slugs: Iterable[str], *, required_only: bool = 
     return found
 
 
+class Planner:
+    """Plans paths over one catalog and its learning graph. A server keeps one per knowledge-base
+    version: it ranks every topic's resources by their standing (the guide's endorsement, focus,
+    freshness) once, and a learner's preferred kinds only reorder those rankings."""
+
+    def __init__(self, catalog: Catalog, graph: nx.DiGraph) -> None:
+        self.catalog, self.graph = catalog, graph
+        self.standing = {
+            i: _standing(catalog, catalog.resources[i])
+            for ids in catalog.resources_by_topic.values()
+            for i in ids
+        }
+        self.ranked = {
+            slug: tuple(
+                catalog.resources[i] for i in sorted(ids, key=lambda i: (-self.standing[i], i))
+            )
+            for slug, ids in catalog.resources_by_topic.items()
+        }
+        # What the goals require, and what they require by stated requirement alone: the same
+        # for every learner who asks for those goals.
+        self._closures = functools.lru_cache(maxsize=CLOSURES_KEPT)(self._closures_of)
+
+    def plan(self, goals: Iterable[str], prefs: Preferences) -> Path:
+        """The path to `goals` (topic slugs of the catalog) for a learner with `prefs`."""
+        goals = tuple(dict.fromkeys(goals))
+        closure, needed = self._closures(goals)
+        implied = implied_known(self.graph, prefs.known)
+        skipped = tuple(Skipped(s, implied[s]) for s in sorted(closure & implied.keys()))
+        todo = closure - implied.keys()
+        # Optional: no chain of stated (or inherited) requirements links the step to a goal.
+        optional = todo - needed
+        steps = [
+            self._step(todo, slug, goals, prefs, slug in optional)
+            for slug in _in_order(self.catalog, self.graph, todo)
+        ]
+        steps, dropped = self._fit(steps, prefs)
+        return Path(goals, _accumulate(steps), skipped, dropped, prefs.max_hours)
+
+    def _closures_of(self, goals: tuple[str, ...]) -> tuple[frozenset[str], frozenset[str]]:
+        closure = set(goals) | ancestors(self.graph, goals)
+        needed = set(goals) | ancestors(self.graph, goals, required_only=True)
+        return frozenset(closure), frozenset(needed)
+
+    def _score(self, resource: ResourceView, prefs: Preferences) -> float:
+        return self.standing[resource.id] + (1.0 if resource.kind in prefs.prefer else 0.0)
+
+    def _step(self, todo, slug, goals, prefs, optional) -> Step:
+        why = [Why(None, "your goal", "goal")] if slug in goals else []
+        needed_by = self.graph.succ[slug]
+        for successor in sorted(s for s in needed_by if s in todo):
+            relation = needed_by[successor]["relation"]
+            why.append(Why(successor, relation.reason, relation.origin, relation.evidence))
+        choices = self._choose_resources(slug, prefs)
+        hours = sum(c.hours for c in choices) if choices else estimates.TOPIC_WITHOUT_RESOURCES
+        return Step(self.catalog.topics[slug], tuple(why), choices, optional, round(hours, 2), 0.0)
+
+    def _choose_resources(self, slug: str, prefs: Preferences) -> tuple[Choice, ...]:
+        # Preferring a kind adds the same to each resource of it, so the best of all are among
+        # the best of the preferred kinds and the best of the others, each in standing order.
+        preferred: list[ResourceView] = []
+        others: list[ResourceView] = []
+        for resource in self.ranked.get(slug, ()):
+            if resource.id in prefs.skip_resources:
+                continue
+            group = preferred if resource.kind in prefs.prefer else others
+            if len(group) < RESOURCES_PER_STEP:
+                group.append(resource)
+            if len(others) == RESOURCES_PER_STEP and (
+                len(preferred) == RESOURCES_PER_STEP or not prefs.prefer
+            ):
+                break
+        best = sorted(preferred + others, key=lambda r: (-self._score(r, prefs), r.id))
+        return tuple(
+            Choice(
+                r, _reason(self.catalog, r, slug, prefs), estimates.resource_hours(r.kind), n > 0
+            )
+            for n, r in enumerate(best[:RESOURCES_PER_STEP])
+        )
+
+    def _fit(self, steps: list[Step], prefs: Preferences):
+        """Honour max_hours by dropping optional material first (optional resources, then
+        optional steps, latest first), then trading heavy core resources for the lightest of
+        their topic; a required step always stays, and everything dropped is said."""
+        if prefs.max_hours is None:
+            return steps, ()
+        budget, dropped = prefs.max_hours, []
+        extras = sorted(
+            ((c.hours, i, c) for i, s in enumerate(steps) for c in s.resources if c.optional),
+            key=lambda e: (-e[0], -e[1], e[2].resource.id),
+        )
+        for hours, index, choice in extras:
+            if _hours(steps) <= budget:
+                break
+            step = steps[index]
+            steps[index] = _with_resources(
+                step, tuple(c for c in step.resources if c is not choice)
+            )
+            dropped.append(
+                Dropped(step.topic.slug, choice.resource.id, choice.resource.title, hours)
+            )
+        for index in reversed(range(len(steps))):
+            step = steps[index]
+            if _hours(steps) <= budget:
+                break
+            if step.optional:
+                dropped.append(Dropped(step.topic.slug, None, step.topic.name, step.hours))
+                steps[index] = _with_resources(step, (), hours=0.0)
+        steps = [s for s in steps if not (s.optional and s.hours == 0.0)]
+        by_weight = sorted(range(len(steps)), key=lambda i: (-steps[i].hours, i))
+        for index in by_weight:
+            if _hours(steps) <= budget:
+                break
+            step = steps[index]
+            lighter = self._lightest(step.topic.slug, prefs)
+            core = step.resources[0] if step.resources else None
+            if core and lighter and lighter.hours < core.hours:
+                steps[index] = _with_resources(step, (lighter,))
+                res = core.resource
+                dropped.append(
+                    Dropped(step.topic.slug, res.id, res.title, core.hours, lighter.resource.id)
+                )
+        return steps, tuple(dropped)
+
+    def _lightest(self, slug: str, prefs: Preferences) -> Choice | None:
+        candidates = [r for r in self.ranked.get(slug, ()) if r.id not in prefs.skip_resources]
+        if not candidates:
+            return None
+        resource = min(
+            candidates,
+            key=lambda r: (estimates.resource_hours(r.kind), -self._score(r, prefs), r.id),
+        )
+        reason = (
+            _reason(self.catalog, resource, slug, prefs) + "; the lightest, to fit your time budget"
+        )
+        return Choice(resource, reason, estimates.resource_hours(resource.kind), False)
+
+
 def plan(catalog: Catalog, graph: nx.DiGraph, goals: Iterable[str], prefs: Preferences) -> Path:
-    """The path to `goals` (topic slugs of the catalog) for a learner with `prefs`."""
-    goals = tuple(dict.fromkeys(goals))
-    closure = set(goals) | ancestors(graph, goals)
-    implied = implied_known(graph, prefs.known)
-    skipped = tuple(Skipped(s, implied[s]) for s in sorted(closure & implied.keys()))
-    todo = closure - implied.keys()
-    # Optional: no chain of stated (or inherited) requirements links the step to a goal.
-    optional = todo - set(goals) - ancestors(graph, goals, required_only=True)
-    steps = [
-        _step(catalog, graph, todo, slug, goals, prefs, slug in optional)
-        for slug in _in_order(catalog, graph, todo)
-    ]
-    steps, dropped = _fit(steps, catalog, prefs)
-    return Path(goals, _accumulate(steps), skipped, dropped, prefs.max_hours)
+    """The path to `goals` for a learner with `prefs`; for many paths, keep a `Planner`."""
+    return Planner(catalog, graph).plan(goals, prefs)
 
 
 def next_topics(
@@ -178,35 +305,11 @@ def _in_order(catalog: Catalog, graph: nx.DiGraph, todo: set[str]) -> list[str]:
     return order
 
 
-def _step(catalog, graph, todo, slug, goals, prefs, optional) -> Step:
-    why = [Why(None, "your goal", "goal")] if slug in goals else []
-    needed_by = graph.succ[slug]
-    for successor in sorted(s for s in needed_by if s in todo):
-        relation = needed_by[successor]["relation"]
-        why.append(Why(successor, relation.reason, relation.origin, relation.evidence))
-    choices = _choose_resources(catalog, slug, prefs)
-    hours = sum(c.hours for c in choices) if choices else estimates.TOPIC_WITHOUT_RESOURCES
-    return Step(catalog.topics[slug], tuple(why), choices, optional, round(hours, 2), 0.0)
-
-
-def _choose_resources(catalog: Catalog, slug: str, prefs: Preferences) -> tuple[Choice, ...]:
-    candidates = [
-        catalog.resources[i]
-        for i in catalog.resources_by_topic.get(slug, ())
-        if i not in prefs.skip_resources
-    ]
-    ranked = sorted(candidates, key=lambda r: (-_score(catalog, r, slug, prefs), r.id))
-    return tuple(
-        Choice(r, _reason(catalog, r, slug, prefs), estimates.resource_hours(r.kind), n > 0)
-        for n, r in enumerate(ranked[:RESOURCES_PER_STEP])
-    )
-
-
-def _score(catalog: Catalog, resource: ResourceView, slug: str, prefs: Preferences) -> float:
+def _standing(catalog: Catalog, resource: ResourceView) -> float:
+    """How much the guide stands behind a resource for its topics, whatever the learner likes."""
     endorsement = resource.editions / max(catalog.editions, 1) + 0.1 * math.log1p(resource.mentions)
     focus = 1 / len(resource.topics)  # about this topic alone, or one of several
-    preferred = 1.0 if resource.kind in prefs.prefer else 0.0
-    return 2 * endorsement + focus + preferred + 0.2 * _freshness(resource)
+    return 2 * endorsement + focus + 0.2 * _freshness(resource)
 
 
 def _freshness(resource: ResourceView) -> float:
@@ -225,59 +328,8 @@ def _reason(catalog: Catalog, resource: ResourceView, slug: str, prefs: Preferen
     return "; ".join(parts)
 
 
-def _fit(steps: list[Step], catalog: Catalog, prefs: Preferences):
-    """Honour max_hours by dropping optional material first (optional resources, then optional
-    steps, latest first), then trading heavy core resources for the lightest of their topic; a
-    required step always stays, and everything dropped is said."""
-    if prefs.max_hours is None:
-        return steps, ()
-    budget, dropped = prefs.max_hours, []
-    extras = sorted(
-        ((c.hours, i, c) for i, s in enumerate(steps) for c in s.resources if c.optional),
-        key=lambda e: (-e[0], -e[1], e[2].resource.id),
-    )
-    for hours, index, choice in extras:
-        if _hours(steps) <= budget:
-            break
-        step = steps[index]
-        steps[index] = _with_resources(step, tuple(c for c in step.resources if c is not choice))
-        dropped.append(Dropped(step.topic.slug, choice.resource.id, choice.resource.title, hours))
-    for index in reversed(range(len(steps))):
-        step = steps[index]
-        if _hours(steps) <= budget:
-            break
-        if step.optional:
-            dropped.append(Dropped(step.topic.slug, None, step.topic.name, step.hours))
-            steps[index] = _with_resources(step, (), hours=0.0)
-    steps = [s for s in steps if not (s.optional and s.hours == 0.0)]
-    by_weight = sorted(range(len(steps)), key=lambda i: (-steps[i].hours, i))
-    for index in by_weight:
-        if _hours(steps) <= budget:
-            break
-        step = steps[index]
-        lighter = _lightest(catalog, step.topic.slug, prefs)
-        core = step.resources[0] if step.resources else None
-        if core and lighter and lighter.hours < core.hours:
-            steps[index] = _with_resources(step, (lighter,))
-            res = core.resource
-            dropped.append(
-                Dropped(step.topic.slug, res.id, res.title, core.hours, lighter.resource.id)
-            )
-    return steps, tuple(dropped)
-
-
 def _hours(steps: list[Step]) -> float:
     return sum(s.hours for s in steps)
-
-
-def _lightest(catalog: Catalog, slug: str, prefs: Preferences) -> Choice | None:
-    ids = [i for i in catalog.resources_by_topic.get(slug, ()) if i not in prefs.skip_resources]
-    if not ids:
-        return None
-    rank = lambda r: (estimates.resource_hours(r.kind), -_score(catalog, r, slug, prefs), r.id)  # noqa: E731
-    resource = min((catalog.resources[i] for i in ids), key=rank)
-    reason = _reason(catalog, resource, slug, prefs) + "; the lightest, to fit your time budget"
-    return Choice(resource, reason, estimates.resource_hours(resource.kind), False)
 
 
 def _with_resources(step: Step, resources: tuple[Choice, ...], hours: float | None = None) -> Step:

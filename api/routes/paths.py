@@ -183,11 +183,11 @@ PLANS_KEPT = 4096  # per process and version; a plan is pure, so a repeated ques
 
 def planner(catalog: Catalog, _session):
     """`plan(goals, prefs, states)`, remembered for the catalog's version."""
-    graph = knowledge.derived("learning-graph", learning_graph_of)
+    planning = paths.Planner(catalog, knowledge.derived("learning-graph", learning_graph_of))
 
     @functools.lru_cache(maxsize=PLANS_KEPT)
     def plan(goals: tuple[str, ...], prefs: paths.Preferences, states: frozenset) -> Encoded:
-        path = paths.plan(catalog, graph, goals, prefs)
+        path = planning.plan(goals, prefs)
         return Encoded(LearningPath.of(catalog, path, dict(states)))
 
     return plan
