@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Literal
 
 from flask import Blueprint
@@ -9,7 +10,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
 from api import knowledge
-from api.http import operation
+from api.http import Encoded, operation
 from api.schemas import TopicRef
 from kb.catalog import Catalog
 from kb.search import SearchIndex, load_mention_texts
@@ -63,19 +64,33 @@ class SearchResults(BaseModel):
     summary="Search topics and resources",
     tags=["search"],
 )
-def search(query: SearchQuery) -> SearchResults:
+def search(query: SearchQuery) -> Encoded:
     """Best matches first; a topic named by its name or any alias comes before what mentions it.
     Case and plural do not matter ("CNNs", "cnn")."""
-    catalog = knowledge.catalog()
-    types = {query.type} if query.type else None
-    items = []
-    for hit in search_index().search(query.q, limit=query.limit, kinds=types):
-        if hit.type == "topic":
-            items.append(
-                SearchHit(type="topic", score=hit.score, topic=TopicRef.of(catalog, hit.key))
-            )
-        else:
-            r = catalog.resources[int(hit.key)]
-            resource = ResourceHit(id=r.id, url=r.url, title=r.title, kind=r.kind)
-            items.append(SearchHit(type="resource", score=hit.score, resource=resource))
-    return SearchResults(query=query.q, items=items)
+    return knowledge.derived("searcher", _searcher)(query.q, query.limit, query.type)
+
+
+ANSWERS_KEPT = 4096  # per process and version: popular searches are asked again and again
+
+
+def _searcher(catalog: Catalog, _session: Session):
+    """`answer(q, limit, type)`, remembered for the catalog's version."""
+    index = search_index()
+
+    @functools.lru_cache(maxsize=ANSWERS_KEPT)
+    def answer(q: str, limit: int, type_: str | None) -> Encoded:
+        items = []
+        for hit in index.search(q, limit=limit, kinds={type_} if type_ else None):
+            if hit.type == "topic":
+                topic = TopicRef.of(catalog, hit.key)
+                items.append(SearchHit(type="topic", score=hit.score, topic=topic))
+            else:
+                r = catalog.resources[int(hit.key)]
+                resource = ResourceHit(id=r.id, url=r.url, title=r.title, kind=r.kind)
+                items.append(SearchHit(type="resource", score=hit.score, resource=resource))
+        return Encoded(SearchResults(query=q, items=items))
+
+    return answer
+
+
+knowledge.register_derived("searcher", _searcher)
