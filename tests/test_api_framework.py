@@ -3,6 +3,7 @@ snapshot cache and the OpenAPI document with its reference page."""
 
 from __future__ import annotations
 
+import gzip
 import io
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -213,6 +214,20 @@ def test_a_success_is_built_from_its_model(client):
     assert response.status_code == 201
     assert response.mimetype == "application/json"
     assert response.get_data(as_text=True) == '{"text":"naïve"}'
+
+
+@pytest.mark.parametrize("path", ["/api/v1/paths?goal=cifar-10", "/api/v1/topics/keras"])
+def test_large_answers_are_gzipped_for_clients_that_accept_it(client, path):
+    plain = client.get(path)
+    zipped = client.get(path, headers={"Accept-Encoding": "gzip, deflate"})
+    assert "Content-Encoding" not in plain.headers
+    assert zipped.headers["Content-Encoding"] == "gzip"
+    assert "accept-encoding" in plain.vary and "accept-encoding" in zipped.vary
+    assert gzip.decompress(zipped.data) == plain.data
+    assert len(zipped.data) * 3 < len(plain.data)
+    assert client.get(path, headers={"Accept-Encoding": "gzip"}).data == zipped.data  # kept
+    small = client.get("/api/v1/health", headers={"Accept-Encoding": "gzip"})
+    assert "Content-Encoding" not in small.headers and small.get_json()["status"] == "ok"
 
 
 def test_the_version_check_survives_a_lost_connection(app, client):
