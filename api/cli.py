@@ -203,7 +203,9 @@ def _topic(catalog, session: Session, text: str, option: str) -> str:
 )
 @click.option(
     "--threads",
-    default=4,
+    # Two: one request can wait on the database while the other computes; more only queue
+    # behind the lock that lets one Python thread run at a time, and lengthen the slowest waits.
+    default=2,
     show_default=True,
     type=click.IntRange(1, 64),
     help="Threads per worker process.",
