@@ -6,8 +6,10 @@
 Each knowledge base is served by `kb serve` on a free port, started with `KB_RATE_LIMIT=""` so
 that the per-client rate limit (50/s by default) does not turn the load into 429s; the server is
 stopped at the end, whatever happens. Against it, wrk (`make bench-tools` installs it) runs
-`--connections` connections on 2 threads for `--duration` seconds per endpoint, rotating the
-request paths and counting every response that is not 2xx (bench/wrk/rotate.lua).
+`--connections` connections on one thread (which keeps up with them, and leaves the other CPU to
+the server) for `--duration` seconds per endpoint, rotating the request paths and counting every
+error status (bench/wrk/rotate.lua). Every request accepts gzip, as browsers, requests and
+`curl --compressed` do: a path on the synthetic base is 630 kB of JSON, 80 kB gzipped.
 
 The knowledge bases: the one at `--database-url`; else the project's instance/kb.sqlite3 (`make
 run` fills it); else the guide imported into a temporary SQLite file. With `--synthetic`, then
@@ -20,9 +22,10 @@ wrk cannot hold a rate (and Debian has no wrk2), so this run is Python: threads 
 connections take requests scheduled at fixed intervals and time each from when it was due, not
 from when it was sent, so a slow server cannot hide its delay by slowing the client.
 
-"/paths" repeats a few questions, as clients following a guide do, so after the warm-up each
-worker serves its kept answers; "/paths, distinct" asks 3,000 questions that differ in what the
-learner knows, so nearly every one is planned afresh.
+"/paths" and "/search" repeat a few questions, as clients following a guide do, so after the
+warm-up each worker serves its kept answers. The "distinct" rows ask 20,000 questions that differ
+(in what the learner knows; in the words searched for), after a warm-up on other ones, so each
+is answered afresh: what an answer costs when it is not kept.
 
 Targets: /paths throughput at least half of /health's; /paths p99 under 25 ms on the guide; on
 the synthetic base /paths and /search p99 under 50 ms; no errors in the sustained run.
@@ -61,7 +64,7 @@ sys.path.insert(0, str(ROOT))
 
 from bench import synthetic  # noqa: E402
 from kb import db  # noqa: E402
-from kb.models import Prerequisite, Topic  # noqa: E402
+from kb.models import Prerequisite, Resource, Topic  # noqa: E402
 
 KB = Path(sys.executable).with_name("kb")
 GUIDES = ROOT.parent / "shared" / "guides" / "learning-deep-learning-2017"
@@ -70,7 +73,8 @@ CACHE = ROOT / "instance" / "bench"
 ROTATE_LUA = ROOT / "bench" / "wrk" / "rotate.lua"
 PREFIX = "/api/v1"
 
-WRK_THREADS = 2
+WRK_THREADS = 1
+ACCEPT = {"Accept-Encoding": "gzip"}
 SUSTAINED_CLIENTS = 32
 TIMEOUT = 10  # seconds a request may wait to be sent, or for its answer
 WARM_UP = 10  # seconds of load before each endpoint's measured run
@@ -78,7 +82,7 @@ GUIDE_GOALS = ("cifar-10", "keras", "deep-learning", "mnist")
 GUIDE_KNOWN = "python"
 SYNTHETIC = {"topics": 10_000, "edges": 50_000, "resources": 100_000, "seed": 1}
 SYNTHETIC_GOALS = 8  # domains whose last topic is a goal
-DISTINCT = 3000  # /paths questions that differ in what the learner knows
+DISTINCT = 20_000  # questions of a "distinct" row, more than a run of it asks
 QUERIES = (
     "neural network",
     "keras",
@@ -111,6 +115,7 @@ class Workload:
     name: str
     url: str
     endpoints: dict[str, list[str]]  # endpoint -> the paths it rotates through
+    warm_ups: dict[str, list[str]]  # endpoint -> the paths its warm-up rotates through
     mixed: list[str]  # the sustained run's paths, all read endpoints interleaved
     goals: dict[str, int]  # goal -> how many topics its closure holds
     p99_targets_ms: dict[str, float]
@@ -125,8 +130,9 @@ def guide_workload(url: str) -> Workload:
     paths = [f"{PREFIX}/paths?goal={g}" for g in goals]
     if GUIDE_KNOWN in slugs:
         paths += [f"{PREFIX}/paths?goal={g}&known={GUIDE_KNOWN}" for g in goals]
-    pairs = itertools.combinations(slugs, 2)
-    distinct = [f"{PREFIX}/paths?goal={g}&known={a},{b}" for a, b in pairs for g in goals]
+    # Few topics: what the learner knows is three of them, for enough distinct questions.
+    triples = itertools.combinations(slugs, 3)
+    distinct = [f"{PREFIX}/paths?goal={g}&known={','.join(k)}" for k in triples for g in goals]
     return workload("guide", url, slugs, paths, distinct, goals, {"/paths": 25})
 
 
@@ -139,19 +145,27 @@ def synthetic_workload(url: str) -> Workload:
     paths = [f"{PREFIX}/paths?goal={g}" for g in goals]
     paths += [f"{PREFIX}/paths?goal={g}&known={known}" for g in goals]
     slugs = topic_slugs(url)
-    distinct = [f"{PREFIX}/paths?goal={g}&known={k}" for k in slugs[:DISTINCT] for g in goals]
+    distinct = [f"{PREFIX}/paths?goal={g}&known={k}" for k in slugs for g in goals]
     targets = {"/paths": 50, "/search": 50}
     return workload("synthetic", url, slugs[::10], paths, distinct, goals, targets)
 
 
 def workload(name, url, slugs, paths, distinct, goals, p99_targets_ms) -> Workload:
+    searches = [f"{PREFIX}/search?q={quote(' '.join(words))}" for words in word_pairs(url)]
+    # Questions no worker has answered before: a warm-up on some, the run on others.
+    warm_up_paths, distinct_paths = split(distinct)
+    warm_up_searches, distinct_searches = split(searches)
     endpoints = {
         "/health": [f"{PREFIX}/health"],
         "/search": [f"{PREFIX}/search?q={quote(q)}" for q in QUERIES],
+        "/search, distinct": distinct_searches,
         "/topics/<slug>": [f"{PREFIX}/topics/{s}" for s in slugs],
         "/paths": paths,
-        # Questions no worker has answered before: what a plan costs when it is not kept.
-        "/paths, distinct": random.Random(0).sample(distinct, min(len(distinct), DISTINCT)),
+        "/paths, distinct": distinct_paths,
+    }
+    warm_ups = endpoints | {
+        "/search, distinct": warm_up_searches,
+        "/paths, distinct": warm_up_paths,
     }
     reads = [
         *endpoints.values(),
@@ -160,7 +174,31 @@ def workload(name, url, slugs, paths, distinct, goals, p99_targets_ms) -> Worklo
     ]
     longest = max(map(len, reads))
     mixed = [paths[i % len(paths)] for i in range(longest) for paths in reads]
-    return Workload(name, url, endpoints, mixed, closures(url, goals), p99_targets_ms)
+    return Workload(name, url, endpoints, warm_ups, mixed, closures(url, goals), p99_targets_ms)
+
+
+def split(questions: list[str]) -> tuple[list[str], list[str]]:
+    """Apart, in random order: the warm-up's questions and the run's, up to DISTINCT each."""
+    shuffled = random.Random(0).sample(questions, len(questions))
+    half = len(shuffled) // 2
+    return shuffled[:half][:DISTINCT], shuffled[half:][:DISTINCT]
+
+
+def word_pairs(url: str) -> list[tuple[str, str]]:
+    """Distinct pairs of the words in topic names and resource titles: queries to search for."""
+    engine = db.make_engine(url)
+    try:
+        with engine.connect() as connection:
+            names = [*connection.scalars(select(Topic.name))]
+            names += connection.scalars(select(Resource.title).limit(DISTINCT))
+    finally:
+        engine.dispose()
+    words = sorted({w for name in names for w in name.lower().split() if w.isalnum()})
+    wanted = min(2 * DISTINCT, len(words) * (len(words) - 1) // 2)
+    chosen, rng = set(), random.Random(0)
+    while len(chosen) < wanted:
+        chosen.add(tuple(sorted(rng.sample(words, 2))))
+    return sorted(chosen)
 
 
 def topic_slugs(url: str) -> list[str]:
@@ -257,9 +295,11 @@ def wait_healthy(base: str, server: subprocess.Popen, log: Path, limit: float = 
     raise RuntimeError(f"{base}{PREFIX}/health did not answer 200 within {limit:.0f} s")
 
 
-def wrk(base: str, paths: list[str], seconds: float, connections: int) -> Figures:
+def wrk(base: str, paths: list[str], seconds: float, connections: int, folder: Path) -> Figures:
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is not installed: run `make bench-tools`")
+    listed = folder / "paths.txt"
+    listed.write_text("".join(f"{path}\n" for path in paths))
     command = [
         "wrk",
         f"-t{WRK_THREADS}",
@@ -267,8 +307,9 @@ def wrk(base: str, paths: list[str], seconds: float, connections: int) -> Figure
         f"-d{seconds}s",
         "--timeout",
         f"{TIMEOUT}s",
+        *(option for name, value in ACCEPT.items() for option in ("-H", f"{name}: {value}")),
     ]
-    command += ["-s", str(ROTATE_LUA), base, "--", *paths]
+    command += ["-s", str(ROTATE_LUA), base, "--", str(listed)]
     output = subprocess.run(command, check=True, capture_output=True, text=True).stdout
     line = next(line for line in output.splitlines() if line.startswith("JSON "))
     result = json.loads(line.removeprefix("JSON "))
@@ -323,7 +364,7 @@ def constant_rate(base: str, paths: list[str], rate: float, seconds: float) -> F
 
 def get(connection: http.client.HTTPConnection, path: str) -> bool:
     try:
-        connection.request("GET", path)
+        connection.request("GET", path, headers=ACCEPT)
         response = connection.getresponse()
         response.read()
         return 200 <= response.status < 300
@@ -342,14 +383,14 @@ def run(work: Workload, args: argparse.Namespace, folder: Path) -> None:
         print(f"kb serve {' '.join(options)}")
     with serve(work.url, folder / f"{work.name}-server.log", options) as base:
         figures = {}
-        print(f"{'endpoint':<16}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'errors':>8}")
+        print(f"{'endpoint':<18}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'errors':>8}")
         for endpoint, paths in work.endpoints.items():
             # A warm-up of its own, not reported: every worker has met the endpoint's questions
             # (and kept the answers it keeps) before its figures count. On the synthetic base the
             # first rounds plan each /paths question in every worker, several threads at once.
-            wrk(base, paths, WARM_UP, args.connections)
-            f = figures[endpoint] = wrk(base, paths, args.duration, args.connections)
-            print(f"{endpoint:<16}{f.rate:>9.0f}{f.p50_ms:>9.2f}{f.p99_ms:>9.2f}{f.errors:>8}")
+            wrk(base, work.warm_ups[endpoint], WARM_UP, args.connections, folder)
+            f = figures[endpoint] = wrk(base, paths, args.duration, args.connections, folder)
+            print(f"{endpoint:<18}{f.rate:>9.0f}{f.p50_ms:>9.2f}{f.p99_ms:>9.2f}{f.errors:>8}")
         ratio = figures["/paths"].rate / figures["/health"].rate
         target = f" (target >= 0.5: {verdict(ratio >= 0.5)})" if work.name == "guide" else ""
         print(f"/paths / /health throughput: {ratio:.2f}{target}")
@@ -389,7 +430,9 @@ def main() -> None:
         work = [guide_workload(args.database_url or guide_database(folder))]
         if args.synthetic:
             work.append(synthetic_workload(synthetic_database()))
-        print(f"{os.cpu_count()} CPUs; wrk {WRK_THREADS} threads, {args.connections} connections")
+        print(
+            f"{os.cpu_count()} CPUs; wrk: {WRK_THREADS} thread(s), {args.connections} connections"
+        )
         for each in work:
             run(each, args, folder)
 
