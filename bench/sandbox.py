@@ -79,7 +79,7 @@ def direct_run(settings: Settings, folder: Path) -> tuple[Timing, dict[str, Any]
     """One run of `training.run` in a subprocess; its timing and its `started` event."""
     params = catalog.get(EPOCH_EXAMPLE).validate(EPOCH_PARAMS)
     # The job's own environment, so that only isolation and the database differ.
-    env = {**job_environment(settings, folder), "HOME": str(folder), "PYTHONUNBUFFERED": "1"}
+    env = {**job_environment(settings), "HOME": str(folder), "PYTHONUNBUFFERED": "1"}
     command = [sys.executable, "-c", DIRECT_RUN, EPOCH_EXAMPLE, json.dumps(params)]
     start = time.perf_counter()
     done = subprocess.run(command, cwd=folder, env=env, capture_output=True, text=True)

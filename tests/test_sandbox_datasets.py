@@ -84,9 +84,9 @@ def test_real_mnist_from_the_idx_files(empty_places, monkeypatch, no_network):
     assert np.bincount(y_test).tolist() == MNIST_TEST_COUNTS
 
 
-def test_uncompressed_idx_files_are_read_too(empty_places):
-    local, _ = empty_places
-    (local / "mnist").mkdir()
+def _write_mnist_idx(folder: Path) -> None:
+    """A tiny MNIST in IDX form, the training files plain and the test files gzipped."""
+    folder.mkdir()
     for stem, array in {
         "train-images-idx3-ubyte": np.full((3, 28, 28), 255),
         "train-labels-idx1-ubyte": np.array([1, 2, 3]),
@@ -94,8 +94,13 @@ def test_uncompressed_idx_files_are_read_too(empty_places):
         "t10k-labels-idx1-ubyte.gz": np.array([4, 5]),
     }.items():
         data = _idx(array)
-        path = local / "mnist" / stem
+        path = folder / stem
         path.write_bytes(gzip.compress(data) if stem.endswith(".gz") else data)
+
+
+def test_uncompressed_idx_files_are_read_too(empty_places):
+    local, _ = empty_places
+    _write_mnist_idx(local / "mnist")
     mnist = datasets.load("mnist")
     assert mnist.train[0].shape == (3, 28, 28, 1) and mnist.train[0].max() == 1.0
     assert mnist.test[1].tolist() == [4, 5]
@@ -151,6 +156,30 @@ def test_download_goes_through_keras_datasets_when_allowed(empty_places, monkeyp
     mnist = datasets.load("mnist")
     assert mnist.source == str(empty_places[1] / "mnist.npz")
     assert mnist.train[0].shape == (2, 28, 28, 1) and mnist.test[1].tolist() == [3]
+
+
+def test_fetch_downloads_only_what_is_missing_and_only_when_allowed(empty_places, monkeypatch):
+    from training_sandbox.models import keras
+
+    downloads = []
+
+    def load_data():
+        downloads.append("mnist")
+        x, y = np.zeros((1, 28, 28), np.uint8), np.array([7])
+        return (x, y), (x, y)
+
+    monkeypatch.setattr(keras.datasets.mnist, "load_data", load_data)
+    datasets.fetch("mnist")  # not allowed: nothing happens, the job will say what is missing
+    datasets.fetch("digits")
+    assert downloads == []
+    monkeypatch.setenv("KB_ALLOW_DOWNLOADS", "1")
+    datasets.fetch("mnist")
+    assert downloads == ["mnist"]
+    datasets.fetch("notmnist")  # keras.datasets has none: left for the job to report
+    local, _ = empty_places
+    _write_mnist_idx(local / "mnist")
+    datasets.fetch("mnist")  # already in KB_DATASETS_DIR
+    assert downloads == ["mnist"]
 
 
 def test_keras_cache_fallback(empty_places, no_network):

@@ -210,6 +210,25 @@ for address in [("127.0.0.1", 5432), ("1.1.1.1", 80)]:
 
 
 @needs_bubblewrap
+def test_the_download_step_alone_has_the_network_and_the_keras_cache(job: Job, tmp_path: Path):
+    cache = tmp_path / "keras" / "datasets"
+    cache.mkdir(parents=True)
+    code = f"""
+import socket
+socket.create_connection(("127.0.0.1", 5432), timeout=3).close()
+open({str(cache / "mnist.npz")!r}, "w").write("downloaded")
+print("fetched")
+"""
+    outcome = job.run(code, QUICK, trusted=True, network=True, writable=[cache])
+
+    assert outcome.reason == "exited" and outcome.returncode == 0, outcome.stderr_tail
+    assert job.lines == ["fetched"]
+    assert (cache / "mnist.npz").read_text() == "downloaded"
+    with pytest.raises(ValueError, match="untrusted"):
+        job.run(code, QUICK, network=True)
+
+
+@needs_bubblewrap
 def test_nothing_outside_the_work_folder_can_be_written(job: Job, tmp_path: Path) -> None:
     name = f"escape-{job.marker}"
     targets = [REPOSITORY / name, Path("/etc") / name, Path("/tmp") / name, tmp_path / name]

@@ -12,6 +12,7 @@ import time
 from datetime import UTC, timedelta
 from pathlib import Path
 
+import numpy as np
 import pytest
 from sqlalchemy import update
 
@@ -170,6 +171,27 @@ def test_a_missing_dataset_fails_the_job_with_what_to_put_where(
     assert "mnist" in row.error.lower() and "no-datasets" in row.error, row.error
     with sessions() as session:
         assert [e.kind for e in jobs.events(session, job_id)] == ["error"]
+
+
+def test_a_job_reads_the_keras_cache_of_the_machine_it_runs_on(sessions, tmp_path, monkeypatch):
+    cache = tmp_path / "keras" / "datasets"  # in /tmp, which a job has its own copy of
+    cache.mkdir(parents=True)
+    pixels = np.random.default_rng(0).integers(0, 256, (40, 28, 28), dtype=np.uint8)
+    labels = np.arange(40) % 10
+    np.savez(cache / "mnist.npz", x_train=pixels, y_train=labels, x_test=pixels, y_test=labels)
+    monkeypatch.setenv("KB_DATASETS_DIR", str(tmp_path / "no-datasets"))
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path / "keras"))
+    settings = use_sandbox_env(tmp_path, monkeypatch)
+    job_id = submit(sessions, example="mnist_logreg", params={"dataset": "mnist", "epochs": 1})
+    assert run_job(sessions, settings, job_id) == "succeeded", job_row(sessions, job_id).error
+    with sessions() as session:
+        started = jobs.events(session, job_id)[0].data
+    assert started["dataset"] == {
+        "name": "mnist",
+        "source": str(cache / "mnist.npz"),
+        "train": 40,
+        "test": 40,
+    }
 
 
 @needs_bubblewrap

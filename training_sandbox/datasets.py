@@ -3,7 +3,8 @@
 Each loader looks, in order, in the folder named by ``KB_DATASETS_DIR``, then in the Keras cache
 (``$KERAS_HOME/datasets``, else ``~/.keras/datasets``: the files ``keras.datasets`` would use), and
 downloads through ``keras.datasets`` only when ``KB_ALLOW_DOWNLOADS=1``. Otherwise a missing
-dataset raises `DatasetMissing`, which says which file to put where.
+dataset raises `DatasetMissing`, which says which file to put where. A job has no network: the
+worker calls `fetch` before it starts, which downloads into the Keras cache the job then reads.
 
 Expected files, relative to ``KB_DATASETS_DIR``:
 
@@ -38,7 +39,9 @@ __all__ = [
     "DatasetMissing",
     "datasets_dir",
     "downloads_allowed",
+    "fetch",
     "keras_cache_dir",
+    "keras_home",
     "load",
     "read_idx",
 ]
@@ -85,10 +88,15 @@ def datasets_dir() -> Path | None:
     return Path(configured).expanduser() if configured else None
 
 
+def keras_home() -> Path:
+    """Keras' own folder: ``$KERAS_HOME``, else ``~/.keras``."""
+    home = os.environ.get("KERAS_HOME")
+    return (Path(home) if home else Path.home() / ".keras").expanduser()
+
+
 def keras_cache_dir() -> Path:
     """Where keras.datasets keeps its files: ``$KERAS_HOME/datasets`` or ``~/.keras/datasets``."""
-    home = os.environ.get("KERAS_HOME")
-    return (Path(home) if home else Path.home() / ".keras").expanduser() / "datasets"
+    return keras_home() / "datasets"
 
 
 def downloads_allowed() -> bool:
@@ -108,13 +116,53 @@ def read_idx(stream: IO[bytes]) -> np.ndarray:
     return data.reshape(shape)
 
 
+@dataclass(frozen=True)
+class _Place:
+    """A file or folder a dataset may be in, and how to read it from there."""
+
+    path: Path
+    read: Callable[[Path], Dataset]
+    holds: Callable[[Path], bool] = Path.exists
+
+
+@dataclass(frozen=True)
+class _Source:
+    """Where one dataset is looked for, in order, and what to do when it is in none of them."""
+
+    places: Callable[[], list[_Place]]
+    missing: Callable[[], DatasetMissing]
+    download: Callable[[], Dataset] | None = None  # through keras.datasets, into its cache
+
+
 def load(name: str) -> Dataset:
     """Load one of `DATASETS` by name; `DatasetMissing` says what to put where."""
+    source = _source(name)
+    place = _first(source)
+    if place is not None:
+        return place.read(place.path)
+    if source.download is not None and downloads_allowed():
+        return source.download()
+    raise source.missing()
+
+
+def fetch(name: str) -> None:
+    """Download the dataset into the Keras cache when downloads are allowed and it is in none of
+    the places `load` looks: for the worker to call before a job, which has no network. A dataset
+    that cannot be fetched is left for the job to report as missing."""
+    source = _source(name)
+    if source.download is not None and downloads_allowed() and _first(source) is None:
+        source.download()
+
+
+def _source(name: str) -> _Source:
     try:
-        loader = DATASETS[name]
+        return DATASETS[name]
     except KeyError:
         raise ValueError(f"unknown dataset {name!r}; known: {', '.join(DATASETS)}") from None
-    return loader()
+
+
+def _first(source: _Source) -> _Place | None:
+    return next((place for place in source.places() if place.holds(place.path)), None)
 
 
 def _images(pixels: np.ndarray, scale: float) -> np.ndarray:
@@ -184,19 +232,33 @@ def _mnist_idx_files(folder: Path) -> dict[str, Path] | None:
     return found
 
 
-def _load_mnist() -> Dataset:
-    local = datasets_dir()
-    if local and (files := _mnist_idx_files(local / "mnist")):
-        arrays = {key: _read_gz_or_plain(path) for key, path in files.items()}
-        return _dataset("mnist", local / "mnist", **arrays)
-    cached = keras_cache_dir() / "mnist.npz"
-    if cached.is_file():
-        with np.load(cached, allow_pickle=False) as npz:
-            return _dataset("mnist", cached, **{key: npz[key] for key in _MNIST_FILES})
-    if downloads_allowed():
-        return _keras_download("mnist", cached)
+def _mnist_places() -> list[_Place]:
+    places = []
+    if local := datasets_dir():
+        places.append(_Place(local / "mnist", _mnist_from_idx, _has_mnist_idx_files))
+    places.append(_Place(keras_cache_dir() / "mnist.npz", _mnist_from_npz, Path.is_file))
+    return places
+
+
+def _has_mnist_idx_files(folder: Path) -> bool:
+    return _mnist_idx_files(folder) is not None
+
+
+def _mnist_from_idx(folder: Path) -> Dataset:
+    files = _mnist_idx_files(folder)
+    assert files is not None, "the place was checked"
+    arrays = {key: _read_gz_or_plain(path) for key, path in files.items()}
+    return _dataset("mnist", folder, **arrays)
+
+
+def _mnist_from_npz(path: Path) -> Dataset:
+    with np.load(path, allow_pickle=False) as npz:
+        return _dataset("mnist", path, **{key: npz[key] for key in _MNIST_FILES})
+
+
+def _mnist_missing() -> DatasetMissing:
     expected = [f"mnist/{stem}.gz" for stem in _MNIST_FILES.values()]
-    raise _missing("mnist", expected, _keras_download_hint("mnist.npz"))
+    return _missing("mnist", expected, _keras_download_hint("mnist.npz"))
 
 
 # CIFAR-10
@@ -242,26 +304,23 @@ def _cifar_from_archive(archive: Path) -> Dataset:
         return _cifar_from_batches(read, archive)
 
 
-def _load_cifar10() -> Dataset:
-    local = datasets_dir()
-    cache = keras_cache_dir()
-    places: list[tuple[Path, Callable[[Path], Dataset]]] = []
+def _cifar_places() -> list[_Place]:
+    local, cache = datasets_dir(), keras_cache_dir()
+    places = []
     if local:
         places += [
-            (local / _CIFAR_FOLDER, _cifar_from_folder),
-            (local / _CIFAR_ARCHIVE, _cifar_from_archive),
+            _Place(local / _CIFAR_FOLDER, _cifar_from_folder),
+            _Place(local / _CIFAR_ARCHIVE, _cifar_from_archive),
         ]
-    places += [
-        (cache / _CIFAR_KERAS_EXTRACTED, _cifar_from_folder),
-        (cache / _CIFAR_FOLDER, _cifar_from_folder),
-        (cache / _CIFAR_KERAS_ARCHIVE, _cifar_from_archive),
+    return places + [
+        _Place(cache / _CIFAR_KERAS_EXTRACTED, _cifar_from_folder),
+        _Place(cache / _CIFAR_FOLDER, _cifar_from_folder),
+        _Place(cache / _CIFAR_KERAS_ARCHIVE, _cifar_from_archive),
     ]
-    for path, read in places:
-        if path.exists():
-            return read(path)
-    if downloads_allowed():
-        return _keras_download("cifar10", cache / _CIFAR_KERAS_EXTRACTED)
-    raise _missing(
+
+
+def _cifar_missing() -> DatasetMissing:
+    return _missing(
         "cifar10",
         [f"{_CIFAR_ARCHIVE} (or its extracted folder {_CIFAR_FOLDER}/)"],
         _keras_download_hint(f"{_CIFAR_KERAS_EXTRACTED}/"),
@@ -271,15 +330,12 @@ def _load_cifar10() -> Dataset:
 # notMNIST
 
 
-def _load_notmnist() -> Dataset:
+def _notmnist_places() -> list[_Place]:
     local = datasets_dir()
-    path = local / _NOTMNIST_FILE if local else None
-    if path is None or not path.is_file():
-        raise _missing(
-            "notmnist",
-            [_NOTMNIST_FILE],
-            "keras.datasets has no notMNIST, so it is never downloaded",
-        )
+    return [_Place(local / _NOTMNIST_FILE, _notmnist_from_mat, Path.is_file)] if local else []
+
+
+def _notmnist_from_mat(path: Path) -> Dataset:
     from scipy.io import loadmat
     from sklearn.model_selection import train_test_split
 
@@ -295,10 +351,16 @@ def _load_notmnist() -> Dataset:
     return _dataset("notmnist", path, x_train, y_train, x_test, y_test)
 
 
+def _notmnist_missing() -> DatasetMissing:
+    return _missing(
+        "notmnist", [_NOTMNIST_FILE], "keras.datasets has no notMNIST, so it is never downloaded"
+    )
+
+
 # digits
 
 
-def _load_digits() -> Dataset:
+def _digits(_path: Path) -> Dataset:
     from sklearn.datasets import load_digits
     from sklearn.model_selection import train_test_split
 
@@ -310,22 +372,40 @@ def _load_digits() -> Dataset:
         random_state=_SPLIT_SEED,
         stratify=digits.target,
     )
-    return _dataset("digits", "sklearn.datasets.load_digits", x_train, y_train, x_test, y_test)
+    return _dataset("digits", _DIGITS, x_train, y_train, x_test, y_test)
 
 
-def _keras_download(name: str, destination: Path) -> Dataset:
-    """Fetch through keras.datasets into the Keras cache (only with KB_ALLOW_DOWNLOADS=1)."""
-    os.environ.setdefault("KERAS_BACKEND", "torch")
-    import keras
-
-    module = {"mnist": keras.datasets.mnist, "cifar10": keras.datasets.cifar10}[name]
-    (x_train, y_train), (x_test, y_test) = module.load_data()
-    return _dataset(name, destination, x_train, y_train, x_test, y_test)
+_DIGITS = "sklearn.datasets.load_digits"
 
 
-DATASETS: dict[str, Callable[[], Dataset]] = {
-    "mnist": _load_mnist,
-    "cifar10": _load_cifar10,
-    "notmnist": _load_notmnist,
-    "digits": _load_digits,
+def _keras_download(name: str, destination: Callable[[], Path]) -> Callable[[], Dataset]:
+    def download() -> Dataset:
+        """Fetch through keras.datasets into the Keras cache (only with KB_ALLOW_DOWNLOADS=1)."""
+        os.environ.setdefault("KERAS_BACKEND", "torch")
+        import keras
+
+        module = {"mnist": keras.datasets.mnist, "cifar10": keras.datasets.cifar10}[name]
+        (x_train, y_train), (x_test, y_test) = module.load_data()
+        return _dataset(name, destination(), x_train, y_train, x_test, y_test)
+
+    return download
+
+
+DATASETS: dict[str, _Source] = {
+    "mnist": _Source(
+        _mnist_places,
+        _mnist_missing,
+        _keras_download("mnist", lambda: keras_cache_dir() / "mnist.npz"),
+    ),
+    "cifar10": _Source(
+        _cifar_places,
+        _cifar_missing,
+        _keras_download("cifar10", lambda: keras_cache_dir() / _CIFAR_KERAS_EXTRACTED),
+    ),
+    "notmnist": _Source(_notmnist_places, _notmnist_missing),
+    # Inside scikit-learn's wheel: always there.
+    "digits": _Source(
+        lambda: [_Place(Path(_DIGITS), _digits, lambda _: True)],
+        lambda: DatasetMissing("scikit-learn's digits are missing: reinstall scikit-learn"),
+    ),
 }

@@ -114,11 +114,18 @@ def _probe_bubblewrap() -> str | None:
 
 
 def _bubblewrap_argv(
-    bwrap: str, workdir: Path, read_only: Sequence[Path], limits: Limits
+    bwrap: str,
+    workdir: Path,
+    read_only: Sequence[Path],
+    limits: Limits,
+    writable: Sequence[Path] = (),
+    network: bool = False,
 ) -> list[str]:
     # As root, the sandbox's root keeps every capability in its user namespace and could remount
     # / read-write: drop them all, and forbid a nested user namespace that would give them back.
     argv = [bwrap, "--unshare-all", "--unshare-user", "--disable-userns", "--cap-drop", "ALL"]
+    if network:
+        argv += ["--share-net"]
     argv += ["--die-with-parent", "--new-session", "--ro-bind", "/", "/"]
     argv += ["--dev", "/dev", "--proc", "/proc"]
     argv += ["--size", str(limits.disk_bytes), "--tmpfs", "/tmp"]
@@ -127,7 +134,9 @@ def _bubblewrap_argv(
         argv += ["--dev-bind-try", device, device]
     for path in read_only:
         argv += ["--ro-bind", str(path), str(path)]
-    # Bound last, so that it stays writable even inside /tmp or a read-only path.
+    # Bound last, so that they stay writable even inside /tmp or a read-only path.
+    for path in writable:
+        argv += ["--bind", str(path), str(path)]
     argv += ["--bind", str(workdir), str(workdir), "--chdir", str(workdir), "--"]
     return argv
 
@@ -166,6 +175,8 @@ def run(
     limits: Limits,
     env: Mapping[str, str],
     read_only: Sequence[Path] = (),
+    writable: Sequence[Path] = (),
+    network: bool = False,
     trusted: bool = True,
     on_line: Callable[[str], None] = lambda line: None,
     cancelled: Callable[[], bool] = lambda: False,
@@ -174,11 +185,15 @@ def run(
     """Run `argv` in `workdir` under `limits` and block until it and every process it started end.
 
     Each stdout line goes to `on_line` as soon as it arrives; `cancelled` is polled every 0.2 s.
-    Files the job writes in `workdir` stay there for the caller; nothing else it writes survives
-    (under bubblewrap). HOME is the work folder and PYTHONUNBUFFERED is set.
+    Files the job writes in `workdir` (and in the `writable` folders) stay there for the caller;
+    nothing else it writes survives (under bubblewrap). HOME is the work folder and
+    PYTHONUNBUFFERED is set. `network` lets our own code reach the network (to download a
+    dataset); an untrusted job never gets it.
     Raises IsolationUnavailable for an untrusted job where bubblewrap is not usable.
     """
     workdir = workdir.resolve()
+    if not trusted and (network or writable):
+        raise ValueError("an untrusted job gets neither the network nor more writable folders")
     bwrap = bubblewrap()
     if bwrap is None and not trusted:
         raise IsolationUnavailable(
@@ -197,7 +212,7 @@ def run(
     with JobCgroups(limits.memory_bytes, limits.processes) as cgroups:
         command = _launcher(limits, cgroups)
         if bwrap is not None:
-            command += _bubblewrap_argv(bwrap, workdir, read_only, limits)
+            command += _bubblewrap_argv(bwrap, workdir, read_only, limits, writable, network)
         command += list(argv)
         return _Job(command, workdir, job_env, limits, cgroups, bwrap is not None).watch(
             on_line, cancelled, on_start

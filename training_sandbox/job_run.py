@@ -3,6 +3,10 @@ JSON line it prints stored as an event at once, in a transaction of its own.
 
 While the job runs, the runner says it is alive every `HEARTBEAT_SECONDS` (which also tells it
 whether a cancel was requested); a runner that stops doing so is reaped (`jobs.reap_stale`).
+
+Where downloads are allowed, an example's job first runs a step of the catalog's own code, with
+the network and write access to this machine's Keras cache, that downloads the example's dataset
+if it is missing; the training that follows, like any maintainer's script, has no network.
 """
 
 from __future__ import annotations
@@ -15,10 +19,11 @@ import sys
 import time
 from collections import deque
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from kb.config import PROJECT_ROOT
-from training_sandbox import isolation
+from training_sandbox import datasets, isolation
 from training_sandbox.isolation import IsolationUnavailable, Limits, Outcome
 from training_sandbox.jobs import Claim, JobLost
 from training_sandbox.settings import Settings
@@ -26,18 +31,22 @@ from training_sandbox.settings import Settings
 logger = logging.getLogger(__name__)
 
 HEARTBEAT_SECONDS = 1.0
+RUNNER = [sys.executable, "-m", "training_sandbox.runner"]  # the catalog's entry point in a job
 LOG_TAIL_LINES = 20
 STDERR_TAIL_CHARS = 1500
 # The parts of the caller's environment a job needs: where programs and CUDA devices are.
 INHERITED = ("PATH", "LANG", "LC_ALL", "TZ", "CUDA_VISIBLE_DEVICES", "NVIDIA_VISIBLE_DEVICES")
 
 
-def job_environment(settings: Settings, workdir: os.PathLike[str]) -> dict[str, str]:
+def job_environment(settings: Settings) -> dict[str, str]:
+    """What a job sees of the configuration: where datasets are, this machine's Keras cache
+    (read-only to the job, which may write Keras' own settings nowhere else than /tmp), and
+    whether downloads are allowed (they happen before the job, see `JobRunner`)."""
     env = {name: os.environ[name] for name in INHERITED if name in os.environ}
     env.update(
         KB_DATASETS_DIR=str(settings.datasets_dir),
         KB_ALLOW_DOWNLOADS="1" if settings.allow_downloads else "0",
-        KERAS_HOME=os.path.join(workdir, "keras"),
+        KERAS_HOME=str(datasets.keras_home()),
         KERAS_BACKEND="torch",
         PYTHONPATH=str(PROJECT_ROOT),
     )
@@ -108,22 +117,41 @@ class JobRunner:
         else:
             spec = {"example": job.example, "params": job.params}
             (workdir / "SPEC.json").write_text(json.dumps(spec), encoding="utf-8")
-            argv = [sys.executable, "-m", "training_sandbox.runner", "SPEC.json"]
-        limits = Limits(wall_seconds=job.timeout_seconds, memory_bytes=self.settings.memory_bytes)
+            argv = [*RUNNER, "SPEC.json"]
+        spent = 0.0  # seconds of the job's wall-clock limit used by the download step
+        if job.example is not None and self.settings.allow_downloads:
+            # The job has no network: its own code downloads what it lacks first, with it.
+            cache = datasets.keras_cache_dir()
+            cache.mkdir(parents=True, exist_ok=True)
+            fetch = [*RUNNER, "--fetch", "SPEC.json"]
+            fetched = self._isolated(fetch, workdir, spent, network=True, writable=[cache])
+            if fetched.reason != "exited" or fetched.returncode != 0:
+                return self._conclude(fetched)
+            spent = fetched.seconds
         try:
-            outcome = isolation.run(
-                argv,
-                workdir=workdir,
-                limits=limits,
-                env=job_environment(self.settings, workdir),
-                trusted=job.script is None,
-                on_line=self._line,
-                cancelled=self._should_stop,
-            )
+            outcome = self._isolated(argv, workdir, spent, trusted=job.script is None)
         except IsolationUnavailable as error:
             self.claim.finish("failed", str(error))
             return "failed"
         return self._conclude(outcome)
+
+    def _isolated(self, argv: list[str], workdir: Path, spent: float, **options: Any) -> Outcome:
+        """Run `argv` as the job, within what is left of its wall-clock limit."""
+        left = max(self.claim.job.timeout_seconds - spent, 0.1)
+        limits = Limits(wall_seconds=left, memory_bytes=self.settings.memory_bytes)
+        # What the job reads, shown to it even where it lies in a folder the job has its own
+        # empty copy of (/tmp).
+        seen = (PROJECT_ROOT, Path(sys.prefix), self.settings.datasets_dir, datasets.keras_home())
+        return isolation.run(
+            argv,
+            workdir=workdir,
+            limits=limits,
+            env=job_environment(self.settings),
+            read_only=[path for path in seen if path.exists()],
+            on_line=self._line,
+            cancelled=self._should_stop,
+            **options,
+        )
 
     def _conclude(self, outcome: Outcome) -> str:
         if self.stopped == "lost":

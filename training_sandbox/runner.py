@@ -1,9 +1,12 @@
-"""The entry point inside a job: ``python -m training_sandbox.runner SPEC.json``.
+"""The entry point inside a job: ``python -m training_sandbox.runner [--fetch] SPEC.json``.
 
 SPEC.json is ``{"example": "<name>", "params": {...}}``. Every event goes to stdout as one JSON
 line (see `training_sandbox.training.run`); everything else printed goes to stderr. Exit status:
 0 when the run finished, 2 for a bad spec, invalid parameters or a missing dataset, 1 for any other
 error; an ``error`` event comes first in both failure cases.
+
+With ``--fetch`` it only downloads the example's dataset, when downloads are allowed and it is
+missing (`datasets.fetch`): the worker runs that step, with the network, before the job itself.
 
 This runs inside the sandbox and imports nothing from the web side (``api``, ``kb``).
 """
@@ -16,7 +19,7 @@ import sys
 import traceback
 from pathlib import Path
 
-from training_sandbox import catalog
+from training_sandbox import catalog, datasets
 from training_sandbox.events import emit, reserve_stdout
 
 EXIT_OK = 0
@@ -47,19 +50,46 @@ def main(argv: list[str] | None = None) -> int:
         description="Run one sandbox example; events as JSON lines on stdout.",
     )
     parser.add_argument("spec", type=Path, help='JSON file: {"example": name, "params": {...}}')
+    parser.add_argument(
+        "--fetch", action="store_true", help="only download the dataset, if allowed and missing"
+    )
     args = parser.parse_args(argv)
     with reserve_stdout():
-        return _run_spec(args.spec)
+        return _fetch(args.spec) if args.fetch else _run_spec(args.spec)
+
+
+def _validated(spec_path: Path) -> tuple[str, dict[str, object]] | None:
+    """The spec's example and its full parameters; None, after an error event, when refused.
+    Checked before Keras loads, so that a refusal is quick."""
+    try:
+        example, params = read_spec(spec_path)
+        return example, catalog.get(example).validate(params)
+    except (BadSpec, catalog.UnknownExample, catalog.InvalidParams) as error:
+        emit({"event": "error", "kind": "invalid_params", "message": str(error)})
+        return None
+
+
+def _fetch(spec_path: Path) -> int:
+    validated = _validated(spec_path)
+    if validated is None:
+        return EXIT_REFUSED
+    example, params = validated
+    dataset = catalog.get(example).dataset_for(params)
+    try:
+        datasets.fetch(dataset)
+    except Exception as error:
+        traceback.print_exc()
+        message = f"could not download the dataset {dataset!r}: {error}"
+        emit({"event": "error", "kind": "dataset_missing", "message": message})
+        return EXIT_ERROR
+    return EXIT_OK
 
 
 def _run_spec(spec_path: Path) -> int:
-    try:
-        example, params = read_spec(spec_path)
-        # Checked before Keras loads, so that a refusal is quick.
-        catalog.get(example).validate(params)
-    except (BadSpec, catalog.UnknownExample, catalog.InvalidParams) as error:
-        emit({"event": "error", "kind": "invalid_params", "message": str(error)})
+    validated = _validated(spec_path)
+    if validated is None:
         return EXIT_REFUSED
+    example, params = validated
 
     try:
         # Imported here, after stdout is reserved: importing Keras and torch may print.
