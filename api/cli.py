@@ -203,12 +203,14 @@ def _topic(catalog, session: Session, text: str, option: str) -> str:
 )
 @click.option(
     "--threads",
-    # Two: one request can wait on the database while the other computes; more only queue
-    # behind the lock that lets one Python thread run at a time, and lengthen the slowest waits.
-    default=2,
+    # One: gunicorn's sync workers, one request at a time each. Requests are short and CPU-bound;
+    # threads in a worker only queue behind the lock that lets one of them run, and their
+    # hand-offs lengthen the slowest waits (p99 of /paths at 16 connections here: 9-11 ms with
+    # sync workers, 19-33 ms with 2 threads each).
+    default=1,
     show_default=True,
     type=click.IntRange(1, 64),
-    help="Threads per worker process.",
+    help="Threads per worker; more than one serves keep-alive connections itself (gthread).",
 )
 @click.pass_obj
 def serve_command(database_url: str | None, host: str, port: int, workers: int, threads: int):
@@ -222,7 +224,8 @@ def serve_command(database_url: str | None, host: str, port: int, workers: int, 
     for variable in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
         os.environ.setdefault(variable, "1")
     command = [sys.executable, "-m", "gunicorn", "--bind", f"{host}:{port}"]
-    command += ["--workers", str(workers), "--worker-class", "gthread", "--threads", str(threads)]
+    command += ["--workers", str(workers), "--threads", str(threads)]
+    command += ["--worker-class", "gthread" if threads > 1 else "sync"]
     # Load the knowledge base once, before forking: the workers share it instead of each
     # spending seconds (on a large base) loading its own copy at the same time.
     command += ["--preload"]
