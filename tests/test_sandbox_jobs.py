@@ -216,8 +216,10 @@ def test_a_job_over_its_wall_clock_limit_ends_timed_out(sessions, settings):
     job_id = submit(sessions, script=epochs_script(epochs=1000, pause=1.0), timeout_seconds=5)
     started = time.monotonic()
     assert run_job(sessions, settings, job_id) == "timed_out"
-    assert time.monotonic() - started < 10
+    ended = time.monotonic() - started
+    assert ended < 10
     assert "5 s wall-clock limit" in job_row(sessions, job_id).error
+    print(f"5 s limit -> timed_out after {ended:.2f} s")
 
 
 @needs_bubblewrap
@@ -242,7 +244,9 @@ def test_cancel_through_the_api_stops_a_running_job_within_five_seconds(
         response = app.test_client().delete(f"/api/v1/jobs/{job_id}")
         assert response.status_code == 202 and response.json["cancel_requested"] is True
         runner.join(timeout=5)
-        assert not runner.is_alive() and time.monotonic() - asked < 5
+        stopped = time.monotonic() - asked
+        assert not runner.is_alive() and stopped < 5
+        print(f"cancel -> job ended after {stopped:.2f} s")
         assert app.test_client().get(f"/api/v1/jobs/{job_id}").json["status"] == "cancelled"
     finally:
         engine_of(app).dispose()
