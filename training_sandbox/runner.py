@@ -55,7 +55,10 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     with reserve_stdout():
-        return _fetch(args.spec) if args.fetch else _run_spec(args.spec)
+        validated = _validated(args.spec)
+        if validated is None:
+            return EXIT_REFUSED
+        return (_fetch if args.fetch else _train)(*validated)
 
 
 def _validated(spec_path: Path) -> tuple[str, dict[str, object]] | None:
@@ -69,11 +72,7 @@ def _validated(spec_path: Path) -> tuple[str, dict[str, object]] | None:
         return None
 
 
-def _fetch(spec_path: Path) -> int:
-    validated = _validated(spec_path)
-    if validated is None:
-        return EXIT_REFUSED
-    example, params = validated
+def _fetch(example: str, params: dict[str, object]) -> int:
     dataset = catalog.get(example).dataset_for(params)
     try:
         datasets.fetch(dataset)
@@ -85,12 +84,7 @@ def _fetch(spec_path: Path) -> int:
     return EXIT_OK
 
 
-def _run_spec(spec_path: Path) -> int:
-    validated = _validated(spec_path)
-    if validated is None:
-        return EXIT_REFUSED
-    example, params = validated
-
+def _train(example: str, params: dict[str, object]) -> int:
     try:
         # Imported here, after stdout is reserved: importing Keras and torch may print.
         from training_sandbox import training
