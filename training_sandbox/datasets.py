@@ -236,8 +236,12 @@ def _mnist_places() -> list[_Place]:
     places = []
     if local := datasets_dir():
         places.append(_Place(local / "mnist", _mnist_from_idx, _has_mnist_idx_files))
-    places.append(_Place(keras_cache_dir() / "mnist.npz", _mnist_from_npz, Path.is_file))
+    places.append(_Place(_mnist_in_keras_cache(), _mnist_from_npz, Path.is_file))
     return places
+
+
+def _mnist_in_keras_cache() -> Path:
+    return keras_cache_dir() / "mnist.npz"
 
 
 def _has_mnist_idx_files(folder: Path) -> bool:
@@ -313,10 +317,14 @@ def _cifar_places() -> list[_Place]:
             _Place(local / _CIFAR_ARCHIVE, _cifar_from_archive),
         ]
     return places + [
-        _Place(cache / _CIFAR_KERAS_EXTRACTED, _cifar_from_folder),
+        _Place(_cifar_in_keras_cache(), _cifar_from_folder),
         _Place(cache / _CIFAR_FOLDER, _cifar_from_folder),
         _Place(cache / _CIFAR_KERAS_ARCHIVE, _cifar_from_archive),
     ]
+
+
+def _cifar_in_keras_cache() -> Path:
+    return keras_cache_dir() / _CIFAR_KERAS_EXTRACTED
 
 
 def _cifar_missing() -> DatasetMissing:
@@ -395,12 +403,12 @@ DATASETS: dict[str, _Source] = {
     "mnist": _Source(
         _mnist_places,
         _mnist_missing,
-        _keras_download("mnist", lambda: keras_cache_dir() / "mnist.npz"),
+        _keras_download("mnist", _mnist_in_keras_cache),
     ),
     "cifar10": _Source(
         _cifar_places,
         _cifar_missing,
-        _keras_download("cifar10", lambda: keras_cache_dir() / _CIFAR_KERAS_EXTRACTED),
+        _keras_download("cifar10", _cifar_in_keras_cache),
     ),
     "notmnist": _Source(_notmnist_places, _notmnist_missing),
     # Inside scikit-learn's wheel: always there.
