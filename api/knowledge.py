@@ -25,6 +25,9 @@ from kb.catalog import Catalog
 
 T = TypeVar("T")
 
+# Answers a route keeps per process and version (paths, searches): a repeated question is a lookup.
+ANSWERS_KEPT = 4096
+
 # Builders of derived values, registered by the blueprints that use them, warmed at start.
 _BUILDERS: dict[str, Callable[[Catalog, Session], Any]] = {}
 

@@ -178,14 +178,12 @@ def learning_graph_of(catalog: Catalog, _session):
 
 knowledge.register_derived("learning-graph", learning_graph_of)
 
-PLANS_KEPT = 4096  # per process and version; a plan is pure, so a repeated question is a lookup
-
 
 def planner(catalog: Catalog, _session):
     """`plan(goals, prefs, states)`, remembered for the catalog's version."""
     planning = paths.Planner(catalog, knowledge.derived("learning-graph", learning_graph_of))
 
-    @functools.lru_cache(maxsize=PLANS_KEPT)
+    @functools.lru_cache(maxsize=knowledge.ANSWERS_KEPT)  # a plan is pure
     def plan(goals: tuple[str, ...], prefs: paths.Preferences, states: frozenset) -> Encoded:
         path = planning.plan(goals, prefs)
         return Encoded(LearningPath.of(catalog, path, dict(states)))

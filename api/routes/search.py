@@ -70,14 +70,11 @@ def search(query: SearchQuery) -> Encoded:
     return knowledge.derived("searcher", _searcher)(query.q, query.limit, query.type)
 
 
-ANSWERS_KEPT = 4096  # per process and version: popular searches are asked again and again
-
-
 def _searcher(catalog: Catalog, _session: Session):
     """`answer(q, limit, type)`, remembered for the catalog's version."""
     index = search_index()
 
-    @functools.lru_cache(maxsize=ANSWERS_KEPT)
+    @functools.lru_cache(maxsize=knowledge.ANSWERS_KEPT)  # popular ones come back
     def answer(q: str, limit: int, type_: str | None) -> Encoded:
         items = []
         for hit in index.search(q, limit=limit, kinds={type_} if type_ else None):
