@@ -63,6 +63,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench import synthetic  # noqa: E402
+from bench.processes import stop  # noqa: E402
 from kb import db  # noqa: E402
 from kb.models import Prerequisite, Resource, Topic  # noqa: E402
 
@@ -266,12 +267,7 @@ def serve(url: str, log: Path, options: list[str]) -> Iterator[str]:
             wait_healthy(base, server, log)
             yield base
         finally:
-            server.terminate()
-            try:
-                server.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                server.kill()
-                server.wait()
+            stop(server)
 
 
 def free_port() -> int:

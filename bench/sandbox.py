@@ -48,6 +48,7 @@ from sqlalchemy.orm import Session, sessionmaker
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.processes import stop  # noqa: E402
 from kb import db  # noqa: E402
 from kb.models import FINISHED_STATUSES, Job  # noqa: E402
 from training_sandbox import catalog, executors, isolation, jobs  # noqa: E402
@@ -173,12 +174,7 @@ def kb_worker(url: str, log: Path) -> Iterator[None]:
             wait_for_log(worker, log, "waiting for jobs")
             yield
         finally:
-            worker.terminate()
-            try:
-                worker.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                worker.kill()
-                worker.wait()
+            stop(worker)
 
 
 def wait_for_log(process: subprocess.Popen, log: Path, text: str, limit: float = 60) -> None:
