@@ -31,7 +31,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from training_sandbox.datasets import DatasetMissing  # noqa: E402
+from training_sandbox.inside.datasets import DatasetMissing  # noqa: E402
 from training_sandbox.settings import Settings  # noqa: E402
 
 EXAMPLE = "mnist_cnn"
@@ -42,7 +42,7 @@ CPU_RESULT = ROOT / "bench" / "results" / "cpu_epoch.json"
 def train(epochs: int) -> tuple[list[float], float | None]:
     """Each epoch's seconds, and the seconds from the start until the test accuracy first
     reached the target (None if it did not)."""
-    from training_sandbox import training  # imports Keras and torch: seconds
+    from training_sandbox.inside import training  # imports Keras and torch: seconds
 
     epoch_seconds: list[float] = []
     reached: list[float] = []
@@ -66,7 +66,7 @@ def train(epochs: int) -> tuple[list[float], float | None]:
 
 
 def device() -> str:
-    from training_sandbox import training
+    from training_sandbox.inside import training
 
     return training.describe_device()
 

@@ -51,7 +51,8 @@ sys.path.insert(0, str(ROOT))
 from bench.processes import stop  # noqa: E402
 from kb import db  # noqa: E402
 from kb.models import FINISHED_STATUSES, Job  # noqa: E402
-from training_sandbox import catalog, executors, isolation, jobs  # noqa: E402
+from training_sandbox import executors, isolation, jobs  # noqa: E402
+from training_sandbox.inside import catalog  # noqa: E402
 from training_sandbox.job_run import JobRunner, job_environment  # noqa: E402
 from training_sandbox.settings import Settings  # noqa: E402
 
@@ -63,11 +64,11 @@ JOB_TIMEOUT = 900.0  # seconds
 POLL_SECONDS = 0.05
 EPOCH_TARGET = 1.10  # sandbox epoch / direct epoch
 RAY_CPUS = 2
-# What `python -m training_sandbox.runner` does, minus the spec file and the stdout guard.
+# What `python -m training_sandbox.inside.runner` does, minus the spec file and the stdout guard.
 DIRECT_RUN = (
     "import json, sys\n"
-    "from training_sandbox import training\n"
-    "from training_sandbox.events import emit\n"
+    "from training_sandbox.inside import training\n"
+    "from training_sandbox.inside.events import emit\n"
     "training.run(sys.argv[1], json.loads(sys.argv[2]), emit)\n"
 )
 

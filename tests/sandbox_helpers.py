@@ -12,7 +12,7 @@ from typing import TypeVar
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
-from kb import db
+from kb import db, learners, maintainers
 from kb.models import Job
 from training_sandbox import isolation, jobs
 from training_sandbox.settings import Settings
@@ -70,6 +70,23 @@ def submit(sessions: sessionmaker[Session], **fields) -> str:
     fields.setdefault("timeout_seconds", 120.0)
     with sessions() as session, session.begin():
         return jobs.submit(session, **fields).id
+
+
+def bearer(secret: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {secret}"}
+
+
+def new_learner(sessions: sessionmaker[Session], name: str) -> tuple[str, dict[str, str]]:
+    """A learner's id, and the headers that carry their token."""
+    with sessions() as session, session.begin():
+        learner, token = learners.create(session, name=name)
+        return learner.id, bearer(token)
+
+
+def new_maintainer(sessions: sessionmaker[Session], name: str) -> dict[str, str]:
+    """The headers that carry a new maintainer's key."""
+    with sessions() as session, session.begin():
+        return bearer(maintainers.add(session, name)[1])
 
 
 def job_row(sessions: sessionmaker[Session], job_id: str) -> Job:

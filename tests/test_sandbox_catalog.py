@@ -11,8 +11,8 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from training_sandbox import catalog
-from training_sandbox.catalog import EXAMPLES, InvalidParams, UnknownExample
+from training_sandbox.inside import catalog
+from training_sandbox.inside.catalog import EXAMPLES, InvalidParams, UnknownExample
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -44,7 +44,7 @@ def test_topics_are_known_slugs():
 
 def test_catalog_imports_neither_keras_nor_torch():
     code = (
-        "import sys, training_sandbox.catalog; "
+        "import sys, training_sandbox.inside.catalog; "
         "assert not {'keras', 'torch'} & set(sys.modules), sorted(sys.modules)"
     )
     subprocess.run([sys.executable, "-c", code], cwd=REPO, check=True)
@@ -162,14 +162,14 @@ def test_json_schema_describes_the_params(name):
 
 @pytest.mark.parametrize(("name", "count"), sorted(PARAM_COUNTS.items()))
 def test_param_counts_match_the_originals(name, count):
-    from training_sandbox.models import build_model
+    from training_sandbox.inside.models import build_model
 
     example = catalog.get(name)
     assert build_model(name, example.validate({})).count_params() == count
 
 
 def test_augmentation_layers_have_no_weights():
-    from training_sandbox.models import build_model
+    from training_sandbox.inside.models import build_model
 
     example = catalog.get("cifar10_cnn")
     plain = build_model("cifar10_cnn", example.validate({"augmentation": False}))
@@ -178,7 +178,7 @@ def test_augmentation_layers_have_no_weights():
 
 
 def test_decay_is_keras_2s_inverse_time_schedule():
-    from training_sandbox.models import make_optimizer
+    from training_sandbox.inside.models import make_optimizer
 
     optimizer = make_optimizer(catalog.get("cifar10_cnn").validate({}))
     schedule = optimizer._learning_rate  # the schedule object, not its current value
@@ -188,7 +188,7 @@ def test_decay_is_keras_2s_inverse_time_schedule():
 
 @pytest.mark.parametrize(("name", "count"), [("mnist_logreg", 650), ("mnist_mlp", 9_610)])
 def test_digits_variants_take_8x8_inputs(name, count):
-    from training_sandbox.models import build_model
+    from training_sandbox.inside.models import build_model
 
     params = catalog.get(name).validate({"dataset": "digits"})
     model = build_model(name, params)
@@ -197,8 +197,8 @@ def test_digits_variants_take_8x8_inputs(name, count):
 
 
 def test_summary_rows_and_table():
-    from training_sandbox.models import build_model
-    from training_sandbox.summary import layer_rows, render_table
+    from training_sandbox.inside.models import build_model
+    from training_sandbox.inside.summary import layer_rows, render_table
 
     model = build_model("mnist_cnn", catalog.get("mnist_cnn").validate({}))
     rows = layer_rows(model)

@@ -14,8 +14,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from training_sandbox import datasets
-from training_sandbox.datasets import DatasetMissing, read_idx
+from training_sandbox.inside import datasets
+from training_sandbox.inside.datasets import DatasetMissing, read_idx
 
 SHARED_DATASETS = Path(__file__).resolve().parents[2] / "shared" / "datasets"
 MNIST_TRAIN_COUNTS = [5923, 6742, 5958, 6131, 5842, 5421, 5918, 6265, 5851, 5949]
@@ -142,7 +142,7 @@ def test_nothing_is_downloaded_unless_allowed(empty_places, monkeypatch, no_netw
 
 
 def test_download_goes_through_keras_datasets_when_allowed(empty_places, monkeypatch):
-    from training_sandbox.models import keras  # Keras, with the torch backend chosen
+    from training_sandbox.inside.models import keras  # Keras, with the torch backend chosen
 
     monkeypatch.setenv("KB_ALLOW_DOWNLOADS", "1")
     fetched = (
@@ -159,7 +159,7 @@ def test_download_goes_through_keras_datasets_when_allowed(empty_places, monkeyp
 
 
 def test_fetch_downloads_only_what_is_missing_and_only_when_allowed(empty_places, monkeypatch):
-    from training_sandbox.models import keras
+    from training_sandbox.inside.models import keras
 
     downloads = []
 

@@ -1,4 +1,5 @@
-"""The sandbox's process isolation, with real processes, bubblewrap and cgroups, no mocks.
+"""The sandbox's isolation, with real processes, bubblewrap and cgroups, no mocks: what a hostile
+script can reach of the host (nothing it is not given), and how far it can go (its limits).
 
 Every hostile script carries a unique marker in its command line, which its children inherit, so a
 scan of /proc shows whether anything of it outlived `run`. Each limit is set before the script
@@ -7,6 +8,7 @@ starts, so a bomb is bounded from its first instruction.
 
 from __future__ import annotations
 
+import json
 import os
 import resource
 import socket
@@ -18,16 +20,22 @@ from typing import Any
 
 import pytest
 
+from kb.config import INSTANCE_DIR, PROJECT_ROOT
 from training_sandbox import isolation
 from training_sandbox.cgroups import JobCgroups
-from training_sandbox.isolation import IsolationUnavailable, Limits, Outcome
-
-REPOSITORY = Path(__file__).resolve().parents[1]
+from training_sandbox.isolation import IsolationUnavailable, Limits, Outcome, Share
 
 needs_bubblewrap = pytest.mark.skipif(
     isolation.bubblewrap() is None,
     reason="bubblewrap is not usable here (apt-get install bubblewrap)",
 )
+needs_full_isolation = pytest.mark.skipif(
+    not isolation.containment().private_fs,
+    reason="the job's own file system needs bubblewrap and root",
+)
+# What the job's / holds: the system, its runtime's top folders, its own folders and shares.
+RUNTIME_TOPS = {Path(path).parts[1] for path in (sys.prefix, sys.base_prefix)}
+JOB_ROOT = {"bin", "dev", "etc", "job", "lib", "lib64", "opt", "proc", "sbin", "tmp", "usr"}
 
 
 def _pids_cgroup_usable() -> bool:
@@ -40,23 +48,32 @@ class Job:
 
     def __init__(self, tmp_path: Path) -> None:
         self.marker = f"kb-isolation-test-{uuid.uuid4().hex}"
-        self.workdir = tmp_path / "work"
-        self.workdir.mkdir()
+        self.folder = tmp_path / "job"
+        self.folder.mkdir()
+        self.script = tmp_path / "script.py"
         self.lines: list[str] = []
+        self.stderr: list[str] = []
         self.arrivals: list[float] = []
         self.started = 0.0
 
     def run(self, code: str, limits: Limits, *, trusted: bool = False, **options: Any) -> Outcome:
+        self.script.write_text(code)
         self.started = time.monotonic()
         return isolation.run(
-            [sys.executable, "-c", code, self.marker],
-            workdir=self.workdir,
+            [sys.executable, "script.py", self.marker],
+            folder=self.folder,
             limits=limits,
-            env={"PATH": os.environ["PATH"]},
+            env={},
+            inputs={"script.py": self.script},
             trusted=trusted,
             on_line=self._on_line,
+            on_stderr=self.stderr.append,
             **options,
         )
+
+    def said(self) -> dict[str, Any]:
+        """The JSON object the script printed last."""
+        return json.loads(self.lines[-1])
 
     def _on_line(self, line: str) -> None:
         self.lines.append(line)
@@ -73,10 +90,35 @@ class Job:
                 continue
         return found
 
+    def host_files(self) -> list[str]:
+        """What the job left in its folder on the host: only what isolation put there."""
+        return sorted(
+            str(path.relative_to(self.folder))
+            for path in self.folder.rglob("*")
+            if path.name not in ("passwd", "group", "fs")
+        )
+
 
 @pytest.fixture
 def job(tmp_path: Path) -> Job:
     return Job(tmp_path)
+
+
+def each_of(targets: list[str], attempt: str) -> str:
+    """A script that runs `attempt` (code that uses `target` and sets `result`) for each target
+    and prints what came of each, as one JSON object: the result, or the error's words."""
+    body = "\n".join(f"        {line}" for line in attempt.strip().splitlines())
+    return f"""
+import json, os, socket
+said = {{}}
+for target in {targets!r}:
+    try:
+{body}
+        said[target] = result
+    except OSError as error:
+        said[target] = error.strerror
+print(json.dumps(said))
+"""
 
 
 QUICK = Limits(wall_seconds=30, memory_bytes=2**30)
@@ -90,20 +132,23 @@ time.sleep(600)
 
 
 @needs_bubblewrap
-def test_lines_arrive_while_the_job_runs_and_its_files_stay(job: Job) -> None:
+def test_lines_arrive_while_the_job_runs_and_its_files_end_with_it(job: Job) -> None:
     code = """
-import time
+import os, sys, time
 print("first")
 time.sleep(2)
-print("second")
+print("second", os.getcwd(), os.environ["HOME"], os.getuid(), file=sys.stdout)
+print("to stderr", file=sys.stderr)
 open("result.txt", "w").write("done")
+os.makedirs("/tmp/deep/er")
 """
     outcome = job.run(code, QUICK)
 
-    assert (outcome.reason, outcome.returncode) == ("exited", 0)
-    assert job.lines == ["first", "second"]
+    assert (outcome.reason, outcome.returncode) == ("exited", 0), outcome.stderr_tail
+    assert job.lines == ["first", f"second /job /job {isolation.JOB_UID}"]
     assert job.arrivals[0] < 1.5 and job.arrivals[1] - job.arrivals[0] > 1.5
-    assert (job.workdir / "result.txt").read_text() == "done"
+    assert "".join(job.stderr) == "to stderr\n"
+    assert job.host_files() == [], "the job's files are in its own file system, gone with it"
 
 
 @needs_bubblewrap
@@ -186,8 +231,111 @@ def test_filling_the_disk_stops_at_its_limit(job: Job, folder: str, many: bool, 
     outcome = job.run(FILL.format(folder=folder, many=many), limits)
 
     assert outcome.reason == reason, outcome
-    assert sum(file.stat().st_size for file in job.workdir.iterdir()) < 2**30
+    assert job.host_files() == []
     assert job.leftovers() == []
+
+
+@needs_full_isolation
+def test_400_000_empty_files_stop_at_the_file_limit(job: Job) -> None:
+    code = """
+import os
+made = 0
+try:
+    for made in range(400_000):
+        open(f"empty-{made}", "w").close()
+finally:
+    print(made, flush=True)
+"""
+    outcome = job.run(code, Limits(wall_seconds=60, files=10_000))
+
+    assert outcome.reason == "files", outcome
+    assert outcome.message == (
+        "stopped for creating more than the 10,000 files its work folder and /tmp may hold"
+    )
+    assert job.lines == [] or int(job.lines[-1]) <= 10_000
+    assert job.host_files() == [] and job.leftovers() == []
+    assert not any((job.folder / "fs").iterdir()), "nothing of it on the host's disk"
+
+
+def _host_sockets() -> list[str]:
+    """Every unix socket of the host under /run (/var/run is a link to it here), and the
+    database servers' sockets by their usual paths."""
+    found = {str(path) for path in Path("/run").rglob("*") if path.is_socket()}
+    found |= {"/var/run/postgresql/.s.PGSQL.5432", "/run/mysqld/mysqld.sock"}
+    return sorted(found)
+
+
+@needs_bubblewrap
+def test_no_unix_socket_of_the_host_is_reachable(job: Job, tmp_path: Path) -> None:
+    abstract = socket.socket(socket.AF_UNIX)
+    abstract.bind(f"\0kb-isolation-test-{job.marker}")
+    abstract.listen()
+    targets = [*_host_sockets(), f"\0kb-isolation-test-{job.marker}"]
+    code = each_of(
+        targets,
+        """
+with socket.socket(socket.AF_UNIX) as client:
+    client.settimeout(3)
+    client.connect(target)
+result = "connected"
+""",
+    )
+    try:
+        outcome = job.run(code, QUICK)
+    finally:
+        abstract.close()
+
+    assert outcome.reason == "exited", outcome.stderr_tail
+    reached = job.said()
+    assert set(reached) == set(targets)
+    assert "connected" not in reached.values(), reached
+    assert "/var/run/postgresql/.s.PGSQL.5432" in reached
+    print(f"unix sockets tried from a job: {len(targets)}, reached: 0")
+
+
+@needs_bubblewrap
+def test_the_host_s_files_are_not_there(job: Job, tmp_path: Path) -> None:
+    other_job = tmp_path / "sandbox" / "0123456789abcdef-1"
+    other_job.mkdir(parents=True)
+    (other_job / "script.py").write_text("secret = 'another learner's work'")
+    targets = [
+        "/etc/shadow",
+        "/root/.bash_history",
+        "/root/.ssh",
+        str(INSTANCE_DIR / "kb.sqlite3"),
+        str(PROJECT_ROOT / "kb" / "models.py"),
+        str(PROJECT_ROOT / ".git" / "config"),
+        str(other_job / "script.py"),
+        f"/proc/{os.getpid()}/environ",  # this test's process, on the host
+        "/sys/fs/cgroup",
+        "/var/lib/postgresql",
+    ]
+    code = each_of(targets, 'open(target, "rb").read(16)\nresult = "read"')
+    outcome = job.run(code, QUICK)
+
+    assert outcome.reason == "exited", outcome.stderr_tail
+    found = job.said()
+    assert "read" not in found.values(), found
+    assert set(found.values()) == {"No such file or directory"}, found
+
+
+@needs_bubblewrap
+def test_listing_shows_the_system_and_the_runtime_only(job: Job) -> None:
+    folders = ["/", "/home", str(PROJECT_ROOT.parent), str(PROJECT_ROOT), "/etc", "/run", "/var"]
+    outcome = job.run(each_of(folders, "result = sorted(os.listdir(target))"), QUICK)
+
+    assert outcome.reason == "exited", outcome.stderr_tail
+    seen = job.said()
+    assert set(seen["/"]) <= JOB_ROOT | RUNTIME_TOPS, seen["/"]
+    for folder in ("/home", "/run", "/var"):
+        assert seen[folder] == "No such file or directory", (folder, seen[folder])
+    runtime = [Path(sys.prefix), Path(sys.base_prefix)]
+    for folder in (PROJECT_ROOT.parent, PROJECT_ROOT):
+        listed = seen[str(folder)]
+        # Only the folders that lead to the Python runtime, if it lies in there.
+        leading = {p.relative_to(folder).parts[0] for p in runtime if folder in p.parents}
+        assert listed == "No such file or directory" or set(listed) <= leading, (folder, listed)
+    assert set(seen["/etc"]) <= {*isolation.ETC_FILES, "passwd", "group"}, seen["/etc"]
 
 
 @needs_bubblewrap
@@ -210,52 +358,57 @@ for address in [("127.0.0.1", 5432), ("1.1.1.1", 80)]:
 
 
 @needs_bubblewrap
-def test_the_download_step_alone_has_the_network_and_the_keras_cache(job: Job, tmp_path: Path):
-    cache = tmp_path / "keras" / "datasets"
-    cache.mkdir(parents=True)
-    code = f"""
-import socket
+def test_the_download_step_alone_has_the_network_and_a_writable_share(job: Job, tmp_path: Path):
+    cache = tmp_path / "keras"
+    (cache / "datasets").mkdir(parents=True)
+    code = """
+import os, socket
 socket.create_connection(("127.0.0.1", 5432), timeout=3).close()
-open({str(cache / "mnist.npz")!r}, "w").write("downloaded")
-print("fetched")
+folder = os.environ["KERAS_HOME"]
+open(os.path.join(folder, "datasets", "mnist.npz"), "w").write("downloaded")
+print("fetched", folder)
 """
-    outcome = job.run(code, QUICK, trusted=True, network=True, writable=[cache])
+    share = Share("KERAS_HOME", cache, writable=True)
+    outcome = job.run(code, QUICK, trusted=True, network=True, shares=[share])
 
     assert outcome.reason == "exited" and outcome.returncode == 0, outcome.stderr_tail
-    assert job.lines == ["fetched"]
-    assert (cache / "mnist.npz").read_text() == "downloaded"
+    assert job.lines == [f"fetched {cache}"]
+    assert (cache / "datasets" / "mnist.npz").read_text() == "downloaded"
     with pytest.raises(ValueError, match="untrusted"):
         job.run(code, QUICK, network=True)
+    with pytest.raises(ValueError, match="untrusted"):
+        job.run(code, QUICK, shares=[share])
 
 
 @needs_bubblewrap
-def test_nothing_outside_the_work_folder_can_be_written(job: Job, tmp_path: Path) -> None:
-    name = f"escape-{job.marker}"
-    targets = [REPOSITORY / name, Path("/etc") / name, Path("/tmp") / name, tmp_path / name]
-    code = f"""
-import subprocess
-subprocess.run(["mount", "-o", "remount,rw,bind", "/", "/"], capture_output=True)
-for target in {[str(target) for target in targets]!r}:
-    try:
-        open(target, "w").write("escaped")
-        print("wrote", target)
-    except OSError as error:
-        print("refused", error.strerror)
-"""
-    try:
-        outcome = job.run(code, QUICK)
-        escaped = [target for target in targets if target.exists()]
-    finally:
-        for target in targets:
-            target.unlink(missing_ok=True)
+def test_shares_and_everything_else_outside_the_job_s_folders_are_read_only(
+    job: Job, tmp_path: Path
+) -> None:
+    datasets = tmp_path / "datasets"
+    datasets.mkdir()
+    (datasets / "mnist.txt").write_text("pixels")
+    targets = [str(datasets / "mnist.txt"), "/usr/escape", sys.prefix + "/escape"]
+    targets += ["/etc/escape", "/opt/kb/training_sandbox/escape", "/escape"]
+    remount = 'import subprocess\nsubprocess.run(["mount", "-o", "remount,rw,bind", "/", "/"])\n'
+    read = 'open(os.environ["KB_DATASETS_DIR"] + "/mnist.txt").read()'
+    code = remount + each_of(
+        ["read", *targets],
+        f"""
+if target == "read":
+    result = {read}
+else:
+    open(target, "w").write("escaped")
+    result = "wrote"
+""",
+    )
+    outcome = job.run(code, QUICK, shares=[Share("KB_DATASETS_DIR", datasets)])
 
-    private = Path("/tmp")  # the job's own /tmp, gone with it; pytest's tmp_path is in it too
-    assert outcome.reason == "exited"
-    assert job.lines == [
-        f"wrote {target}" if private in target.parents else "refused Read-only file system"
-        for target in targets
-    ]
-    assert escaped == []
+    assert outcome.reason == "exited", outcome.stderr_tail
+    said = job.said()
+    assert said.pop("read") == "pixels"
+    assert "wrote" not in said.values(), said
+    assert (datasets / "mnist.txt").read_text() == "pixels"
+    assert sorted(p.name for p in datasets.iterdir()) == ["mnist.txt"]
 
 
 @needs_bubblewrap

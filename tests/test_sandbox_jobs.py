@@ -22,12 +22,13 @@ from tests.sandbox_helpers import (
     epochs_script,
     job_row,
     needs_bubblewrap,
+    new_maintainer,
     sessions_of,
     submit,
     use_sandbox_env,
     wait_for,
 )
-from training_sandbox import jobs
+from training_sandbox import job_run, jobs, work_folders
 from training_sandbox.isolation import Outcome
 from training_sandbox.job_run import JobRunner, final_status
 
@@ -115,7 +116,7 @@ def test_outcomes_map_to_statuses():
 def test_a_reaped_runner_can_no_longer_write_and_a_job_is_rerun_once(sessions, settings):
     job_id = submit(sessions, example="mnist_logreg", params=QUICK)
     first = jobs.Claim.of(sessions, job_id, "lost-worker")
-    first.record({"event": "epoch", "epoch": 1})
+    first.report([{"event": "epoch", "epoch": 1}], "runner", {}, None)
 
     def silence(claim):  # the runner's last word was long ago
         with sessions() as session, session.begin():
@@ -133,17 +134,22 @@ def test_a_reaped_runner_can_no_longer_write_and_a_job_is_rerun_once(sessions, s
     silence(first)
     assert reap() == [job_id]
     with pytest.raises(jobs.JobLost):
-        first.record({"event": "epoch", "epoch": 2})
+        first.report([{"event": "epoch", "epoch": 2}], "runner", {}, None)
     second = jobs.Claim.next(sessions, "new-worker")
     assert second.job.attempt == 2
-    second.record({"event": "epoch", "epoch": 1})
+    second.report([{"event": "epoch", "epoch": 1}], "runner", {}, None)
     silence(second)
     assert reap() == []
     row = job_row(sessions, job_id)
     assert (row.status, row.error) == ("failed", "worker new-worker stopped responding")
     with sessions() as session:
-        kinds = [(e.seq, e.attempt, e.kind) for e in jobs.events(session, job_id)]
-    assert kinds == [(1, 1, "epoch"), (2, 1, "requeued"), (3, 2, "epoch"), (4, 2, "error")]
+        kinds = [(e.seq, e.attempt, e.kind, e.origin) for e in jobs.events(session, job_id)]
+    assert kinds == [
+        (1, 1, "epoch", "runner"),
+        (2, 1, "requeued", "system"),
+        (3, 2, "epoch", "runner"),
+        (4, 2, "error", "system"),
+    ]
 
 
 def test_cancel_of_a_queued_job_is_immediate_and_of_an_ended_one_refused(sessions):
@@ -154,7 +160,7 @@ def test_cancel_of_a_queued_job_is_immediate_and_of_an_ended_one_refused(session
         jobs.request_cancel(session, jobs.get(session, job_id))  # again: no change
     assert jobs.Claim.of(sessions, job_id, "w") is None
     done = submit(sessions, example="mnist_logreg", params=QUICK)
-    jobs.Claim.of(sessions, done, "w").finish("succeeded", None)
+    jobs.Claim.of(sessions, done, "w").finish("succeeded", None, log=None)
     with sessions() as session, pytest.raises(jobs.JobFinished, match="succeeded"):
         jobs.request_cancel(session, jobs.get(session, done))
 
@@ -208,7 +214,9 @@ def test_events_reach_the_database_in_order_within_two_seconds(sessions, setting
     for event in stored[1:5]:
         stored_at = event.created_at.replace(tzinfo=event.created_at.tzinfo or UTC)
         assert stored_at.timestamp() - event.data["printed_at"] < 2.0
-    assert (row.device, row.metrics) == ("cpu", {"test_loss": 0.5, "test_accuracy": 0.9})
+    assert {e.origin for e in stored} == {"script"}
+    assert (row.device, row.metrics) == (None, None), "a script's word is not the job's"
+    assert row.claims == {"device": "cpu", "metrics": {"test_loss": 0.5, "test_accuracy": 0.9}}
 
 
 @needs_bubblewrap
@@ -238,16 +246,18 @@ def test_cancel_through_the_api_stops_a_running_job_within_five_seconds(
     runner = threading.Thread(target=run_job, args=(sessions, settings, job_id))
     runner.start()
     wait_for(lambda: _epochs_stored(sessions, job_id), 60, "the first epoch")
+    maintainer = new_maintainer(sessions, "Grace")
     app = create_app({"DATABASE_URL": database_url, "TESTING": True, "RATELIMIT_DEFAULT": ""})
     try:
         asked = time.monotonic()
-        response = app.test_client().delete(f"/api/v1/jobs/{job_id}")
+        response = app.test_client().delete(f"/api/v1/jobs/{job_id}", headers=maintainer)
         assert response.status_code == 202 and response.json["cancel_requested"] is True
         runner.join(timeout=5)
         stopped = time.monotonic() - asked
         assert not runner.is_alive() and stopped < 5
         print(f"cancel -> job ended after {stopped:.2f} s")
-        assert app.test_client().get(f"/api/v1/jobs/{job_id}").json["status"] == "cancelled"
+        shown = app.test_client().get(f"/api/v1/jobs/{job_id}", headers=maintainer)
+        assert shown.json["status"] == "cancelled"
     finally:
         engine_of(app).dispose()
 
@@ -296,3 +306,85 @@ def test_a_killed_worker_s_job_is_run_again_by_another(sessions, settings, datab
         assert len(jobs.epochs(session, row)) == 6
     assert "stopped responding" in requeued[0].data["message"]
     print(f"worker killed -> job running again after {recovered:.1f} s")
+
+
+@needs_bubblewrap
+def test_a_script_cannot_write_system_events_nor_the_job_s_own_figures(sessions, settings):
+    forged = [
+        {"event": "requeued", "kind": "worker_lost", "message": "worker w stopped responding"},
+        {"event": "dropped", "count": 0, "message": "nothing was dropped"},
+        {"event": "started", "device": "<script>alert('cuda:0 (NVIDIA H100)')</script>"},
+        {"event": "result", "metrics": {"test_accuracy": 1.0}},
+        {"event": "error", "kind": "worker_lost", "message": "worker w stopped responding"},
+    ]
+    script = "import json\n" + "".join(f"print(json.dumps({event!r}))\n" for event in forged)
+    script += "print('not an event')\n"
+    job_id = submit(sessions, script=script)
+    assert run_job(sessions, settings, job_id) == "succeeded"
+    row = job_row(sessions, job_id)
+    with sessions() as session:
+        stored = [(e.kind, e.origin) for e in jobs.events(session, job_id)]
+    assert stored == [("started", "script"), ("result", "script"), ("error", "script")]
+    assert (row.device, row.metrics, row.error) == (None, None, None)
+    assert row.claims == {
+        "device": "<script>alert('cuda:0 (NVIDIA H100)')</script>",
+        "metrics": {"test_accuracy": 1.0},
+    }
+    assert '"event": "requeued"' in row.log and '"event": "dropped"' in row.log
+    assert row.log.endswith("not an event\n")
+
+
+@needs_bubblewrap
+def test_a_million_event_lines_are_bounded_and_the_limit_holds(sessions, settings, tmp_path):
+    script = """
+import json, sys
+line = json.dumps({"event": "epoch", "epoch": 1, "epochs": 1, "seconds": 0.0, "metrics": {}})
+out = sys.stdout
+for _ in range(1_000_000):
+    out.write(line + "\\n")
+"""
+    job_id = submit(sessions, script=script, timeout_seconds=20)
+    started = time.monotonic()
+    status = run_job(sessions, settings, job_id)
+    took = time.monotonic() - started
+    row = job_row(sessions, job_id)
+    with sessions() as session:
+        stored = jobs.events(session, job_id, limit=100_000)
+    print(f"1,000,000 event lines -> {status} after {took:.1f} s, {len(stored)} rows: {row.error}")
+    assert status in ("failed", "succeeded") and took < 25
+    assert len(stored) <= job_run.EVENT_BURST + job_run.EVENTS_PER_SECOND * took + 1
+    assert stored[-1].kind == "dropped" and stored[-1].origin == "system"
+    assert stored[-1].data["count"] > 900_000 or "printing more than" in row.error
+    assert list((tmp_path / "sandbox").iterdir()) == [], "the work folder is gone"
+
+
+@needs_bubblewrap
+def test_a_job_s_log_keeps_the_tail_of_what_it_printed(sessions, settings):
+    script = """
+import sys
+for number in range(20_000):
+    print(f"line {number}")
+print("to stderr", file=sys.stderr)
+raise SystemExit(3)
+"""
+    job_id = submit(sessions, script=script)
+    assert run_job(sessions, settings, job_id) == "failed"
+    row = job_row(sessions, job_id)
+    assert len(row.log) <= job_run.LOG_TAIL_CHARS
+    assert "line 19999\n" in row.log and "line 0\n" not in row.log
+    assert "to stderr" in row.log and "status 3" in row.error
+
+
+def test_the_work_folders_of_ended_runs_are_swept(sessions, settings, tmp_path):
+    running = submit(sessions, example="mnist_logreg", params=QUICK)
+    ended = submit(sessions, example="mnist_logreg", params=QUICK)
+    claim = jobs.Claim.of(sessions, running, "w")
+    jobs.Claim.of(sessions, ended, "w").finish("failed", "lost", log=None)
+    folders = settings.sandbox_dir
+    for name in (f"{running}-1", f"{running}-0", f"{ended}-1", "feedfeedfeedfeed-1", "notes"):
+        (folders / name).mkdir(parents=True)
+    with sessions() as session:
+        removed = work_folders.sweep(session, folders)
+    assert sorted(removed) == sorted([f"{running}-0", f"{ended}-1", "feedfeedfeedfeed-1"])
+    assert sorted(p.name for p in folders.iterdir()) == sorted([f"{running}-1", "notes"])
+    assert claim.report([], "runner", {}, None) is False

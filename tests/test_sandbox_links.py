@@ -9,7 +9,7 @@ from api.app import create_app
 from kb import db, version
 from kb.models import Example, Resource
 from kb.urls import url_case_key
-from training_sandbox import catalog
+from training_sandbox.inside import catalog
 from training_sandbox.links import link_examples
 
 

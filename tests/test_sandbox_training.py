@@ -44,7 +44,7 @@ def run_runner(tmp_path: Path, env: dict[str, str], spec: object) -> tuple[int, 
     spec_path = tmp_path / "SPEC.json"
     spec_path.write_text(spec if isinstance(spec, str) else json.dumps(spec))
     process = subprocess.run(
-        [sys.executable, "-m", "training_sandbox.runner", str(spec_path)],
+        [sys.executable, "-m", "training_sandbox.inside.runner", str(spec_path)],
         cwd=tmp_path,
         env={**env, "PYTHONPATH": str(REPO)},
         capture_output=True,
@@ -149,7 +149,7 @@ def test_runner_reports_other_errors_with_status_1(tmp_path, job_env):
 
 def test_the_job_side_imports_nothing_from_the_web_side():
     code = (
-        "import sys, training_sandbox.runner, training_sandbox.training; "
+        "import sys, training_sandbox.inside.runner, training_sandbox.inside.training; "
         "web = [m for m in sys.modules if m.split('.')[0] in ('api', 'kb', 'flask')]; "
         "assert not web, web"
     )
@@ -160,7 +160,7 @@ def test_stdout_carries_events_only(tmp_path):
     script = textwrap.dedent(
         """
         import os
-        from training_sandbox.events import emit, reserve_stdout
+        from training_sandbox.inside.events import emit, reserve_stdout
         with reserve_stdout():
             print("a stray print")
             os.write(1, b"a C library writing to fd 1\\n")
@@ -175,7 +175,7 @@ def test_stdout_carries_events_only(tmp_path):
 
 
 def _run_in_process(example: str, params: dict) -> list[dict]:
-    from training_sandbox import training
+    from training_sandbox.inside import training
 
     events: list[dict] = []
     training.run(example, params, events.append)
@@ -197,8 +197,8 @@ def test_runs_are_reproducible_from_the_seed(job_env):
 
 
 def test_run_emits_an_error_event_and_raises(job_env):
-    from training_sandbox import training
-    from training_sandbox.catalog import InvalidParams
+    from training_sandbox.inside import training
+    from training_sandbox.inside.catalog import InvalidParams
 
     events: list[dict] = []
     with pytest.raises(InvalidParams):

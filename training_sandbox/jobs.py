@@ -23,13 +23,14 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Engine, func, select, update
+from sqlalchemy import Engine, func, insert, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from kb import db
-from kb.errors import KBError, NotFoundError
+from kb.errors import Conflict, NotFoundError
+from kb.identities import Identity
 from kb.models import FINISHED_STATUSES, Job, JobEvent
-from training_sandbox import catalog
+from training_sandbox.inside import catalog
 
 MAX_ATTEMPTS = 2  # a job whose runner stopped responding is run once more, then failed
 
@@ -39,7 +40,7 @@ class JobNotFound(NotFoundError):
         super().__init__(f"no job {job_id!r}")
 
 
-class JobFinished(KBError):
+class JobFinished(Conflict):
     """The job has already ended, so it cannot be cancelled."""
 
 
@@ -70,12 +71,16 @@ def submit(
     example: str | None = None,
     params: Mapping[str, object] | None = None,
     script: str | None = None,
+    owner: Identity | None = None,
+    gpu_share: float = 0.0,
 ) -> Job:
     """A new queued job. An example's parameters are validated and completed with the defaults
-    (`catalog.UnknownExample`, `catalog.InvalidParams`); a script takes no parameters."""
+    (`catalog.UnknownExample`, `catalog.InvalidParams`); a script takes no parameters. A job
+    started through the API is owned by a learner or a maintainer."""
     if (example is None) == (script is None):
         raise ValueError("a job runs either an example or a script")
     full = catalog.get(example).validate(params or {}) if example is not None else {}
+    owner_role = owner.role if owner else None
     job = Job(
         id=secrets.token_hex(8),
         example=example,
@@ -87,6 +92,9 @@ def submit(
         attempt=0,
         cancel_requested=False,
         created_at=now(),
+        learner_id=owner.id if owner_role == "learner" else None,
+        maintainer_id=owner.id if owner_role == "maintainer" else None,
+        gpu_share=gpu_share,
     )
     session.add(job)
     session.flush()
@@ -173,7 +181,7 @@ def reap_stale(
         if changed.rowcount != 1:
             continue
         note = {"event": "requeued" if again else "error", "kind": "worker_lost", "message": reason}
-        _add_event(session, job.id, job.attempt, note)
+        _add_events(session, job.id, job.attempt, [note], "system")
         session.refresh(job)
         if again:
             requeued.append(job)
@@ -185,18 +193,27 @@ def _end(session: Session, job: Job, status: str, error: str | None) -> None:
     job.status, job.error, job.finished_at = status, error, now()
 
 
-def _add_event(session: Session, job_id: str, attempt: int, data: Mapping[str, Any]) -> JobEvent:
-    last = session.scalar(select(func.max(JobEvent.seq)).where(JobEvent.job_id == job_id))
-    row = JobEvent(
-        job_id=job_id,
-        seq=(last or 0) + 1,
-        attempt=attempt,
-        kind=str(data.get("event", "note"))[:20],
-        data=dict(data),
-        created_at=now(),
-    )
-    session.add(row)
-    return row
+def _add_events(
+    session: Session, job_id: str, attempt: int, events: list[Mapping[str, Any]], origin: str
+) -> None:
+    """Append the events, numbered after the job's last one, in one statement."""
+    if not events:
+        return
+    last = session.scalar(select(func.max(JobEvent.seq)).where(JobEvent.job_id == job_id)) or 0
+    stored = now()
+    rows = [
+        {
+            "job_id": job_id,
+            "seq": last + number,
+            "attempt": attempt,
+            "kind": str(data["event"])[:20],
+            "origin": origin,
+            "data": dict(data),
+            "created_at": stored,
+        }
+        for number, data in enumerate(events, 1)
+    ]
+    session.execute(insert(JobEvent), rows)
 
 
 @dataclass(frozen=True)
@@ -279,32 +296,50 @@ class Claim:
             raise JobLost(f"job {self.job.id} is no longer run by {self.worker}")
         return cancel_requested
 
-    def record(self, data: Mapping[str, Any], **job_values: Any) -> None:
-        """Store one event of the job, and copy `job_values` onto the job row."""
+    def report(
+        self,
+        events: list[Mapping[str, Any]],
+        origin: str,
+        values: Mapping[str, Any],
+        log: str | None,
+    ) -> bool:
+        """Store what the job printed since the last report, in one transaction: its events,
+        the values they set on the job row (a script's `claims` are merged into what it claimed
+        before), and its log's tail when it changed. Says whether a cancel was requested."""
+        job_values = dict(values)
+        if log is not None:
+            job_values["log"] = log
         with self.sessions() as session, session.begin():
-            self._fenced(session, **job_values)
-            _add_event(session, self.job.id, self.job.attempt, data)
+            if "claims" in job_values:
+                before = session.scalar(select(Job.claims).where(Job.id == self.job.id))
+                job_values["claims"] = {**(before or {}), **job_values["claims"]}
+            cancel_requested = self._fenced(session, **job_values)
+            _add_events(session, self.job.id, self.job.attempt, events, origin)
+        return cancel_requested
+
+    def note(self, data: Mapping[str, Any]) -> None:
+        """Store a note of the host side about this run (a `system` event)."""
+        with self.sessions() as session, session.begin():
+            self._fenced(session)
+            _add_events(session, self.job.id, self.job.attempt, [data], "system")
 
     def set_worker(self, worker: str) -> None:
         with self.sessions() as session, session.begin():
             self._fenced(session, worker=worker)
         self.worker = worker
 
-    def heartbeat(self) -> bool:
-        """Say the runner is alive; True when a cancel was requested."""
-        with self.sessions() as session, session.begin():
-            return self._fenced(session)
-
-    def finish(self, status: str, error: str | None) -> None:
+    def finish(self, status: str, error: str | None, *, log: str | None) -> None:
         assert status in FINISHED_STATUSES
+        values: dict[str, Any] = {"status": status, "error": error, "finished_at": now()}
+        if log is not None:
+            values["log"] = log
         with self.sessions() as session, session.begin():
-            self._fenced(session, status=status, error=error, finished_at=now())
+            self._fenced(session, **values)
 
     def give_back(self, reason: str) -> None:
         """Queue the job again, for another runner (this one is shutting down); the interrupted
         run counts as one of its attempts."""
         with self.sessions() as session, session.begin():
             self._fenced(session, status="queued", worker=None, heartbeat_at=None)
-            _add_event(
-                session, self.job.id, self.job.attempt, {"event": "requeued", "message": reason}
-            )
+            note = {"event": "requeued", "message": reason}
+            _add_events(session, self.job.id, self.job.attempt, [note], "system")

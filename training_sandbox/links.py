@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 from kb import version
 from kb.models import Example, Resource, Topic
 from kb.urls import url_case_key
-from training_sandbox.catalog import EXAMPLES
+from training_sandbox.inside.catalog import EXAMPLES
 
 
 def link_examples(session: Session) -> dict[str, int | None]:

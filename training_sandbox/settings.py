@@ -10,11 +10,23 @@ from pathlib import Path
 from kb.config import INSTANCE_DIR, PROJECT_ROOT
 
 EXECUTORS = ("local", "ray")
+# The parts of the environment a job gets: its locale, and which GPUs it may use.
+INHERITED = ("LANG", "LC_ALL", "TZ", "CUDA_VISIBLE_DEVICES", "NVIDIA_VISIBLE_DEVICES")
 GIB = 2**30
 
 
 class SettingError(ValueError):
     """A KB_SANDBOX_* variable holds a value that cannot be used; names the variable."""
+
+
+@dataclass(frozen=True)
+class Quotas:
+    """What one learner may ask of the sandbox, and what all callers together may queue."""
+
+    active_jobs: int  # KB_QUOTA_ACTIVE_JOBS: a learner's jobs queued or running at once
+    cpu_seconds: float  # KB_QUOTA_CPU_SECONDS: a learner's CPU job seconds in any 24 hours
+    gpu_seconds: float  # KB_QUOTA_GPU_SECONDS: a learner's GPU seconds (times its share) in 24 h
+    queue_cap: int  # KB_SANDBOX_QUEUE_CAP: jobs queued or running at once, everyone's together
 
 
 @dataclass(frozen=True)
@@ -27,6 +39,8 @@ class Settings:
     timeout_seconds: float  # KB_SANDBOX_TIMEOUT: a job's default and longest wall-clock limit
     memory_bytes: int  # KB_SANDBOX_MEMORY (GiB): a job's memory limit
     stale_seconds: float  # KB_SANDBOX_STALE_SECONDS: silence after which a running job is reaped
+    quotas: Quotas
+    inherited: dict[str, str]  # INHERITED, as this process has them
 
     @classmethod
     def from_environment(cls, environ: Mapping[str, str] = os.environ) -> Settings:
@@ -44,6 +58,13 @@ class Settings:
             timeout_seconds=_positive(environ, "KB_SANDBOX_TIMEOUT", 3600.0),
             memory_bytes=int(_positive(environ, "KB_SANDBOX_MEMORY", 4.0) * GIB),
             stale_seconds=_positive(environ, "KB_SANDBOX_STALE_SECONDS", 15.0),
+            quotas=Quotas(
+                active_jobs=int(_positive(environ, "KB_QUOTA_ACTIVE_JOBS", 2)),
+                cpu_seconds=_positive(environ, "KB_QUOTA_CPU_SECONDS", 4 * 3600.0),
+                gpu_seconds=_positive(environ, "KB_QUOTA_GPU_SECONDS", 3600.0),
+                queue_cap=int(_positive(environ, "KB_SANDBOX_QUEUE_CAP", 50)),
+            ),
+            inherited={name: environ[name] for name in INHERITED if name in environ},
         )
 
 

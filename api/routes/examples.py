@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field
 
 from api.http import operation
 from api.problems import ProblemError
-from training_sandbox import catalog
+from training_sandbox.inside import catalog
 
 bp = Blueprint("examples", __name__)
 

@@ -15,6 +15,10 @@ class Executor(ABC):
         self.database_url, self.settings = database_url, settings
 
     @abstractmethod
+    def gpu_share(self, example: str | None) -> float:
+        """The share of a GPU a job of `example` (None: a script) will ask for here."""
+
+    @abstractmethod
     def submit(self, job_id: str) -> None:
         """Have the queued job run. It is claimed (`jobs.Claim`) by whatever runs it, so a job
         submitted twice still runs once."""

@@ -19,8 +19,9 @@ import time
 from sqlalchemy.exc import SQLAlchemyError
 
 from kb import db
-from training_sandbox import executors, jobs
+from training_sandbox import executors, isolation, jobs
 from training_sandbox.executors.base import Executor
+from training_sandbox.inside import catalog
 from training_sandbox.job_run import JobRunner
 from training_sandbox.settings import Settings
 
@@ -31,6 +32,12 @@ POLL_SECONDS = 0.5
 
 class LocalExecutor(Executor):
     name = "local"
+
+    def gpu_share(self, example: str | None) -> float:
+        """A job here uses this machine's GPUs, where it has any."""
+        if not isolation.gpu_devices():
+            return 0.0
+        return catalog.get(example).gpu_fraction if example is not None else 1.0
 
     def submit(self, job_id: str) -> None:
         """Nothing to do: a queued local job is taken by the first idle worker."""

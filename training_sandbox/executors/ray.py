@@ -15,8 +15,9 @@ import threading
 import ray
 
 from kb import db
-from training_sandbox import catalog, jobs
+from training_sandbox import jobs
 from training_sandbox.executors.base import Executor
+from training_sandbox.inside import catalog
 from training_sandbox.job_run import JobRunner
 from training_sandbox.settings import Settings
 
@@ -29,15 +30,19 @@ _connecting = threading.Lock()
 class RayExecutor(Executor):
     name = "ray"
 
+    def gpu_share(self, example: str | None) -> float:
+        connect(self.settings.ray_address)
+        return gpus_for(example)
+
     def submit(self, job_id: str) -> None:
         connect(self.settings.ray_address)
         engine = db.make_engine(self.database_url)
         try:
             with db.session_factory(engine)() as session:
-                example = jobs.get(session, job_id).example
+                share = jobs.get(session, job_id).gpu_share
         finally:
             engine.dispose()
-        _dispatcher().submit.remote(self.database_url, job_id, gpus_for(example))
+        _dispatcher().submit.remote(self.database_url, job_id, share)
 
 
 def connect(address: str | None) -> None:

@@ -1,14 +1,15 @@
-"""The entry point inside a job: ``python -m training_sandbox.runner [--fetch] SPEC.json``.
+"""The entry point inside a job: ``python -m training_sandbox.inside.runner [--fetch] SPEC.json``.
 
 SPEC.json is ``{"example": "<name>", "params": {...}}``. Every event goes to stdout as one JSON
-line (see `training_sandbox.training.run`); everything else printed goes to stderr. Exit status:
-0 when the run finished, 2 for a bad spec, invalid parameters or a missing dataset, 1 for any other
-error; an ``error`` event comes first in both failure cases.
+line (see `training.run`); everything else printed goes to stderr. Exit status: 0 when the run
+finished, 2 for a bad spec, invalid parameters or a missing dataset, 1 for any other error; an
+``error`` event comes first in both failure cases.
 
 With ``--fetch`` it only downloads the example's dataset, when downloads are allowed and it is
 missing (`datasets.fetch`): the worker runs that step, with the network, before the job itself.
 
-This runs inside the sandbox and imports nothing from the web side (``api``, ``kb``).
+This runs inside the sandbox, which shows it only the `training_sandbox.inside` package: it
+imports nothing from the rest of the project (``api``, ``kb``, the host side of the sandbox).
 """
 
 from __future__ import annotations
@@ -19,8 +20,8 @@ import sys
 import traceback
 from pathlib import Path
 
-from training_sandbox import catalog, datasets
-from training_sandbox.events import emit, reserve_stdout
+from training_sandbox.inside import catalog, datasets
+from training_sandbox.inside.events import emit, reserve_stdout
 
 EXIT_OK = 0
 EXIT_ERROR = 1
@@ -46,7 +47,7 @@ def read_spec(path: Path) -> tuple[str, dict[str, object]]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m training_sandbox.runner",
+        prog="python -m training_sandbox.inside.runner",
         description="Run one sandbox example; events as JSON lines on stdout.",
     )
     parser.add_argument("spec", type=Path, help='JSON file: {"example": name, "params": {...}}')
@@ -87,7 +88,7 @@ def _fetch(example: str, params: dict[str, object]) -> int:
 def _train(example: str, params: dict[str, object]) -> int:
     try:
         # Imported here, after stdout is reserved: importing Keras and torch may print.
-        from training_sandbox import training
+        from training_sandbox.inside import training
     except Exception as error:
         traceback.print_exc()
         emit({"event": "error", "kind": "error", "message": f"cannot load Keras: {error}"})

@@ -18,8 +18,8 @@ from collections.abc import Callable, Mapping  # noqa: E402
 import keras  # noqa: E402
 from keras import layers  # noqa: E402
 
-from training_sandbox import catalog  # noqa: E402
-from training_sandbox.datasets import IMAGE_SHAPES  # noqa: E402
+from training_sandbox.inside import catalog  # noqa: E402
+from training_sandbox.inside.datasets import IMAGE_SHAPES  # noqa: E402
 
 __all__ = ["build_model", "make_optimizer"]
 

@@ -16,7 +16,7 @@ import keras  # noqa: E402
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
-from training_sandbox import catalog, datasets, models, summary  # noqa: E402
+from training_sandbox.inside import catalog, datasets, models, summary  # noqa: E402
 
 __all__ = ["Emit", "error_kind", "describe_device", "run"]
 
