@@ -1,29 +1,48 @@
-"""Learners prove who they are with `Authorization: Bearer <token>`, the secret returned once at
-creation. No token, or one nobody holds: 401. Another learner's token: 403, which says nothing
-about whether the learner asked for exists."""
+"""Who is asking: `Authorization: Bearer <secret>`, a learner's token (returned once at their
+creation) or a maintainer's key (`kb maintainers add`). No secret, or one nobody holds: 401.
+Someone known who may not do this (another learner's token, a learner where a maintainer is
+needed): 403, which says nothing about whether what was asked for exists."""
 
 from __future__ import annotations
 
-from flask import request
+from collections.abc import Sequence
+
+from flask import g, request
 
 from api import knowledge
 from api.problems import ProblemError
-from kb import learners
+from kb import identities, learners
+from kb.identities import Identity, Role
 from kb.models import Learner
 
-CHALLENGE = {"WWW-Authenticate": 'Bearer realm="learners"'}
+CHALLENGE = {"WWW-Authenticate": 'Bearer realm="kb"'}
+ROLE_NAMES = {"learner": "a learner's token", "maintainer": "a maintainer's key"}
+
+
+def caller() -> Identity | None:
+    """The request's identity, if it sends a known secret (looked up once per request)."""
+    if "kb_identity" not in g:
+        scheme, _, secret = request.headers.get("Authorization", "").partition(" ")
+        secret = secret.strip()
+        known = scheme.lower() == "bearer" and secret
+        g.kb_identity = identities.of_secret(knowledge.session(), secret) if known else None
+    return g.kb_identity
+
+
+def required(roles: Sequence[Role]) -> Identity:
+    """The caller, if they hold one of `roles`; else 401 (unknown) or 403 (another role)."""
+    wanted = " or ".join(ROLE_NAMES[role] for role in roles)
+    found = caller()
+    if found is None:
+        raise ProblemError(401, f"send {wanted}: Authorization: Bearer <secret>", headers=CHALLENGE)
+    if found.role not in roles:
+        raise ProblemError(403, f"this needs {wanted}")
+    return found
 
 
 def authorized(learner_id: str) -> Learner:
-    """The learner, if the request carries their token; else 401 or 403."""
-    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
-        raise ProblemError(
-            401, "send the learner's token: Authorization: Bearer <token>", headers=CHALLENGE
-        )
-    holder = learners.holder(knowledge.session(), token.strip())
-    if holder is None:
-        raise ProblemError(401, "this token belongs to no learner", headers=CHALLENGE)
-    if holder.id != learner_id:
+    """The learner, if the request carries their own token; else 401 or 403."""
+    found = required(["learner"])
+    if found.id != learner_id:
         raise ProblemError(403, "this token belongs to another learner")
-    return holder
+    return learners.get(knowledge.session(), learner_id)

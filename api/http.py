@@ -22,8 +22,10 @@ from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from pydantic import AfterValidator, BaseModel, Field, ValidationError
 from pydantic_core import PydanticCustomError
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from api.problems import ProblemError
+from kb.identities import Role
 
 JSON = "application/json"
 NOT_A_CURSOR = "not a cursor this API issued; start again from the first page"
@@ -55,7 +57,7 @@ class Operation:
     summary: str
     description: str
     tags: tuple[str, ...]
-    auth: bool
+    roles: tuple[Role, ...]  # who may call it: none means anyone
     media_type: str = JSON  # another one means the handler returns the body as bytes
 
 
@@ -74,7 +76,7 @@ def operation(
     status: int | None = None,
     description: str | None = None,
     tags: typing.Sequence[str] = (),
-    auth: bool = False,
+    roles: typing.Sequence[Role] = (),
     media_type: str = JSON,
 ) -> Callable[[Callable], Callable]:
     """Route `method rule` to the decorated handler.
@@ -83,8 +85,8 @@ def operation(
     validated models) when declared, and returns a `response` instance (or an `Encoded` one),
     optionally as `(model, status)` or `(model, status, headers)`; with no `response` model
     the answer has no body (status 204 unless told). With a `media_type` other than JSON (an
-    image), the handler returns the body as bytes. `auth` only documents a bearer token
-    requirement.
+    image), the handler returns the body as bytes. `roles` documents who may call it (a learner
+    with their token, a maintainer with their key); the handler checks it (`api.auth`).
     A route's own rate limit goes between this decorator and the handler:
     `@operation(...)` then `@limiter.limit("30 per minute")`.
     """
@@ -101,7 +103,7 @@ def operation(
             summary=summary,
             description=description or inspect.getdoc(handler) or "",
             tags=tuple(tags),
-            auth=auth,
+            roles=tuple(roles),
             media_type=media_type,
         )
 
@@ -148,8 +150,12 @@ def _validated_body(model: type[BaseModel]) -> BaseModel:
     if not request.is_json:
         given = request.mimetype or "no Content-Type"
         raise ProblemError(415, f"the request body must be {JSON}, not {given}")
+    data = request.get_data()  # 413 when it says it is over the limit
+    if request.content_length is None and request.environ["wsgi.input"].read(1):
+        # A chunked body announces no length: werkzeug stops reading it at the limit.
+        raise RequestEntityTooLarge()
     try:
-        return model.model_validate_json(request.get_data())  # 413 when over the limit
+        return model.model_validate_json(data)
     except ValidationError as error:
         raise invalid("body", error) from None
 

@@ -20,6 +20,11 @@ from api.problems import Problem
 
 TITLE = "Deep-learning knowledge base API"
 METHOD_ORDER = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
+# Each role's bearer secret, as a security scheme: its name and what it is.
+SECURITY_SCHEMES = {
+    "learner": ("learnerToken", "a learner's token, returned once by POST /api/v1/learners"),
+    "maintainer": ("maintainerKey", "a maintainer's key (kbm_...), from `kb maintainers add`"),
+}
 _PATH_PARAMETER = re.compile(r"<(?:(\w+)(?:\([^)]*\))?:)?(\w+)>")
 _CONVERTER_SCHEMAS = {
     "int": {"type": "integer", "minimum": 0},
@@ -86,7 +91,10 @@ def build(app: Flask) -> dict[str, Any]:
         "paths": paths,
         "components": {
             "schemas": components,
-            "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer"}},
+            "securitySchemes": {
+                scheme: {"type": "http", "scheme": "bearer", "description": description}
+                for scheme, description in SECURITY_SCHEMES.values()
+            },
         },
     }
 
@@ -125,8 +133,9 @@ def _operation(op: Operation, rule: str, refs, components) -> dict[str, Any]:
             "content": {PROBLEM_JSON: {"schema": problem}},
         },
     }
-    if op.auth:
-        spec["security"] = [{"bearerAuth": []}]
+    if op.roles:
+        spec["security"] = [{SECURITY_SCHEMES[role][0]: []} for role in op.roles]
+        spec["x-roles"] = list(op.roles)
     return spec
 
 

@@ -9,7 +9,7 @@ from flask import Flask, Response, current_app, request
 from pydantic import BaseModel, ConfigDict, Field
 from werkzeug.exceptions import HTTPException
 
-from kb.errors import InputError, NotFoundError
+from kb.errors import InputError, KBError
 
 MEDIA_TYPE = "application/problem+json"
 # Headers an error response must keep: they tell the client what to do next.
@@ -74,18 +74,20 @@ def problem_response(error: ProblemError) -> Response:
 
 def register(app: Flask) -> None:
     app.register_error_handler(ProblemError, problem_response)
-    app.register_error_handler(NotFoundError, _not_found)
-    app.register_error_handler(InputError, _invalid_input)
+    app.register_error_handler(KBError, _domain_error)
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(Exception, _internal_error)
 
 
-def _not_found(error: NotFoundError) -> Response:
-    return problem_response(ProblemError(404, str(error)))
-
-
-def _invalid_input(error: InputError) -> Response:
-    return problem_response(ProblemError(422, str(error)))
+def _domain_error(error: KBError) -> Response:
+    fields = {}
+    if isinstance(error, InputError) and error.location is not None:
+        detail = f"invalid {error.location}: {error}"
+        field = {"location": error.location, "field": error.origin, "message": error.reason}
+        fields = {"errors": [field]}
+    else:
+        detail = str(error)
+    return problem_response(ProblemError(error.status, detail, headers=error.headers, **fields))
 
 
 def _http_error(error: HTTPException) -> Response | HTTPException:

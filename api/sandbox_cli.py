@@ -8,12 +8,13 @@ the database until it ends, and Ctrl-C cancels it.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import threading
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -30,18 +31,23 @@ from rich.progress import (
 from rich.table import Table
 from sqlalchemy.orm import Session, sessionmaker
 
+from api.terminal import printable
 from kb import config, db
 from kb.errors import InputError
+from kb.identities import OPERATOR
 from kb.models import FINISHED_STATUSES
-from training_sandbox import catalog, executors, isolation, jobs
+from training_sandbox import jobs
 from training_sandbox.executors.local import serve
+from training_sandbox.inside import catalog
 from training_sandbox.job_run import JobRunner
+from training_sandbox.service import JobService
 from training_sandbox.settings import EXECUTORS, SettingError, Settings
 
 if TYPE_CHECKING:
     from api.routes.examples import OriginalResult
 
 FOLLOW_SECONDS = 0.3  # how often a following command reads the job's new events
+LOG_LINES_SHOWN = 20
 TRUE, FALSE = ("true", "yes", "1", "on"), ("false", "no", "0", "off")
 
 
@@ -73,7 +79,7 @@ def examples_command(as_json: bool) -> None:
 @click.option(
     "--script",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="Run your own training script instead, under bubblewrap only.",
+    help="Run your own training script instead, fully isolated (bubblewrap, as root).",
 )
 @click.option(
     "--param",
@@ -109,42 +115,30 @@ def run_command(
     queue: bool,
     as_json: bool,
 ) -> None:
-    """Run EXAMPLE (or --script FILE), show its epochs live, then its model and results next
-    to the original's. Exits with status 0 when the job succeeded, 1 otherwise."""
-    settings = _settings()
+    """Run EXAMPLE (or --script FILE), show its epochs live, then its model, results next to
+    the original's, and the last lines of its log. Exits with status 0 when the job succeeded,
+    1 otherwise."""
+    settings = _settings(executor)
     if (example is None) == (script is None):
         raise click.UsageError("give either an EXAMPLE or --script FILE")
     if script is not None and params:
         raise click.UsageError("--param applies to an example, not to a script")
-    if script is not None and isolation.bubblewrap() is None:
-        raise InputError(
-            str(script),
-            "your own scripts run only under bubblewrap, which is not usable here; "
-            "install it (`apt-get install bubblewrap`) or run a catalog example",
-        )
-    executor = executor or settings.executor
-    limit = timeout or settings.timeout_seconds
+    here = settings.executor == "local" and not queue
     url = database_url or config.database_url()
     with _sessions(url) as sessions:
-        with sessions() as session, session.begin():
-            try:
-                job = jobs.submit(
-                    session,
-                    executor=executor,
-                    timeout_seconds=limit,
-                    example=example,
-                    params=_example_params(example, params) if example else None,
-                    script=script.read_text(encoding="utf-8") if script else None,
-                )
-            except (catalog.UnknownExample, catalog.InvalidParams) as error:
-                raise InputError(example or "", str(error)) from None
-        here = executor == "local" and not queue
+        with sessions() as session:
+            job = JobService(session, settings, url).start(
+                OPERATOR,
+                example=example,
+                params=_example_params(example, params) if example else None,
+                script=script.read_text(encoding="utf-8") if script else None,
+                timeout_seconds=timeout,
+                hand_off=not here,
+            )
         runner = _RunHere(url, job.id, settings) if here else None
-        if runner is None:
-            executors.executor(executor, url, settings).submit(job.id)
-        else:
+        if runner is not None:
             runner.start()
-        status = _follow(sessions, job.id, quiet=as_json, runner=runner)
+        status = _follow(sessions, url, job.id, quiet=as_json, runner=runner)
         _print_job(sessions, job.id, as_json)
     if status != "succeeded":
         raise SystemExit(1)
@@ -155,13 +149,23 @@ def run_command(
 @click.option("--json", "as_json", is_flag=True, help="Print what GET /api/v1/jobs/JOB answers.")
 @click.pass_obj
 def status_command(database_url: str | None, job_id: str, as_json: bool) -> None:
-    """Show a job: status, where it runs, its epochs, results or error."""
+    """Show a job: status, where it runs, its epochs, results or error, its log's last lines."""
     url = database_url or config.database_url()
     with _sessions(url) as sessions:
         with sessions() as session:
-            if jobs.get(session, job_id).status == "running":
-                executors.reap(session, url, _settings(), job_ids=[job_id])
+            JobService(session, _settings(), url).get(OPERATOR, job_id)
         _print_job(sessions, job_id, as_json)
+
+
+@sandbox_group.command("log")
+@click.argument("job_id")
+@click.pass_obj
+def log_command(database_url: str | None, job_id: str) -> None:
+    """Print the tail of what a job printed besides its events (as GET /jobs/JOB/log)."""
+    url = database_url or config.database_url()
+    with _sessions(url) as sessions, sessions() as session:
+        job = JobService(session, _settings(), url).get(OPERATOR, job_id)
+        click.echo(printable(job.log or ""), nl=False)
 
 
 @sandbox_group.command("cancel")
@@ -169,9 +173,9 @@ def status_command(database_url: str | None, job_id: str, as_json: bool) -> None
 @click.pass_obj
 def cancel_command(database_url: str | None, job_id: str) -> None:
     """Cancel a job: at once when queued, within seconds when running."""
-    with _sessions(database_url or config.database_url()) as sessions:
-        with sessions() as session, session.begin():
-            job = jobs.request_cancel(session, jobs.get(session, job_id))
+    url = database_url or config.database_url()
+    with _sessions(url) as sessions, sessions() as session:
+        job = JobService(session, _settings(), url).cancel(OPERATOR, job_id)
     if job.status == "cancelled":
         click.echo(f"job {job_id}: cancelled")
     else:
@@ -198,11 +202,13 @@ def worker_command(database_url: str | None, processes: int) -> None:
     serve(url, settings, processes)
 
 
-def _settings() -> Settings:
+def _settings(executor: str | None = None) -> Settings:
+    """The sandbox's settings; `executor`, when given, instead of KB_SANDBOX_EXECUTOR's."""
     try:
-        return Settings.from_environment()
+        settings = Settings.from_environment()
     except SettingError as error:
         raise InputError("environment", str(error)) from None
+    return dataclasses.replace(settings, executor=executor) if executor else settings
 
 
 @contextmanager
@@ -216,15 +222,16 @@ def _sessions(url: str) -> Iterator[sessionmaker[Session]]:
 
 
 def _example_params(name: str, given: tuple[str, ...]) -> dict[str, Any]:
-    """`--param name=value` options as the example's typed values."""
-    example = catalog.get(name)
+    """`--param name=value` options as the example's typed values (the job's validation names
+    an unknown example or parameter, and a wrong value)."""
+    example = catalog.EXAMPLES.get(name)
     values: dict[str, Any] = {}
     for text in given:
         key, sep, value = text.partition("=")
         if not sep:
             raise InputError("--param", f"{text!r} is not NAME=VALUE")
-        param = example.params.get(key)
-        values[key] = _typed(param, value) if param else value  # validate() names unknown ones
+        param = example.params.get(key) if example else None
+        values[key] = _typed(param, value) if param else value
     return values
 
 
@@ -264,16 +271,16 @@ class _RunHere(threading.Thread):
 
 
 def _follow(
-    sessions: sessionmaker[Session], job_id: str, *, quiet: bool, runner: _RunHere | None
+    sessions: sessionmaker[Session], url: str, job_id: str, *, quiet: bool, runner: _RunHere | None
 ) -> str:
     """Show the job's epochs as they are stored until it ends; its final status. Ctrl-C
     cancels it."""
-    console = Console(stderr=True)
+    console = Console(stderr=True, markup=False, highlight=False)
     columns = [
-        TextColumn("{task.description}"),
+        TextColumn("{task.description}", markup=False),
         BarColumn(),
         MofNCompleteColumn(),
-        TextColumn("{task.fields[metrics]}"),
+        TextColumn("{task.fields[metrics]}", markup=False),
         TimeElapsedColumn(),
     ]
     after = 0
@@ -295,47 +302,72 @@ def _follow(
                     )
                 time.sleep(FOLLOW_SECONDS)
             except KeyboardInterrupt:
-                with sessions() as session, session.begin():
-                    jobs.request_cancel(session, jobs.get(session, job_id))
+                with sessions() as session:
+                    with suppress(jobs.JobFinished):
+                        JobService(session, _settings(), url).cancel(OPERATOR, job_id)
                 console.print(f"cancelling job {job_id}...")
 
 
 def _show(
     progress: Progress, task: TaskID, console: Console, job_id: str, data: dict[str, Any]
 ) -> None:
+    """One event of the job, as it goes: whatever it says is shown as text."""
     kind = data.get("event")
     if kind == "started":
-        progress.update(task, description=f"job {job_id} on {data.get('device', '?')}")
-    elif kind == "epoch":
-        metrics = data.get("metrics", {})
+        device = printable(str(data.get("device", "?")))
+        progress.update(task, description=f"job {job_id} on {device}")
+    elif kind == "epoch" and (epoch := _valid_epoch(data)):
         shown = "  ".join(
-            f"{name} {value:.4f}" for name, value in metrics.items() if value is not None
+            f"{printable(name)} {value:.4f}"
+            for name, value in epoch.metrics.items()
+            if value is not None
         )
-        progress.update(task, total=data.get("epochs"), completed=data.get("epoch"), metrics=shown)
-    elif kind in ("requeued", "error"):
-        console.print(f"job {job_id}: {kind}: {data.get('message', '')}")
+        progress.update(task, total=epoch.epochs, completed=epoch.epoch, metrics=shown)
+    elif kind in ("requeued", "error", "dropped"):
+        console.print(f"job {job_id}: {kind}: {printable(str(data.get('message', '')))}")
+
+
+def _valid_epoch(data: dict[str, Any]):
+    from api.routes.jobs import Epoch  # the API's own schema
+
+    try:
+        return Epoch.model_validate(data)
+    except ValueError:
+        return None
 
 
 def _print_job(sessions: sessionmaker[Session], job_id: str, as_json: bool) -> None:
     from api.routes.jobs import JobOut  # the API's own schema
 
     with sessions() as session:
-        shown = JobOut.of(jobs.get(session, job_id), session)
+        job = jobs.get(session, job_id)
+        shown, log = JobOut.of(job, session), (job.log or "").splitlines()
     if as_json:
         click.echo(shown.model_dump_json(indent=2))
         return
-    click.echo(f"job {shown.id}: {shown.status}")
-    click.echo(f"example: {shown.example or 'script'} {json.dumps(shown.params)}")
-    click.echo(f"worker: {shown.worker or '-'} ({shown.executor}), device: {shown.device or '-'}")
+    say = lambda text: click.echo(printable(text))  # noqa: E731
+    say(f"job {shown.id}: {shown.status}")
+    say(f"example: {shown.example or 'script'} {json.dumps(shown.params)}")
+    say(f"worker: {shown.worker or '-'} ({shown.executor}), device: {shown.device or '-'}")
     if shown.summary:
-        click.echo(shown.summary.text)
+        say(shown.summary.text)
     if shown.epochs:
         last = shown.epochs[-1]
-        click.echo(f"epochs: {last.epoch}/{last.epochs}, last took {last.seconds:.1f} s")
+        say(f"epochs: {last.epoch}/{last.epochs}, last took {last.seconds:.1f} s")
     if shown.metrics:
         _print_results(shown.metrics, shown.original)
+    if shown.claims:
+        claims = shown.claims
+        say("the script reported (its own words, unchecked):")
+        say(f"  device: {claims.device or '-'}; epochs: {len(claims.epochs)}")
+        say(f"  metrics: {json.dumps(claims.metrics) if claims.metrics else '-'}")
     if shown.error:
-        click.echo(f"error: {shown.error}")
+        say(f"error: {shown.error}")
+    if log:
+        shown_lines = min(len(log), LOG_LINES_SHOWN)
+        say(f"log, last {shown_lines} of {len(log)} lines (all: kb sandbox log {job_id}):")
+        for line in log[-LOG_LINES_SHOWN:]:
+            say(f"  {line}")
 
 
 def _print_results(metrics: dict[str, float | None], original: OriginalResult | None) -> None:

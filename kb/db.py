@@ -1,14 +1,17 @@
 """Engines and sessions. Callers own their session: one per command, request or job."""
 
+import zlib
+
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from kb.config import PROJECT_ROOT, database_url
-from kb.errors import SchemaError
+from kb.errors import Busy, SchemaError
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 
@@ -39,6 +42,24 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
+
+
+def serialize(session: Session, name: str) -> None:
+    """Make the session's transaction wait for, then exclude, every other one that serializes on
+    `name` until it ends. Call it first in the transaction, before it reads what it decides on.
+    PostgreSQL: an advisory lock of the transaction; SQLite: the database's one write lock,
+    which a write statement takes even when it changes no row."""
+    if session.get_bind().dialect.name == "postgresql":
+        key = zlib.crc32(name.encode())
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
+        return
+    try:
+        session.execute(text("UPDATE knowledge_base SET id = id WHERE 0 = 1"))
+    except OperationalError as error:  # still locked after the busy timeout
+        raise Busy(
+            f"the database is busy with another writer ({name}): try again",
+            retry_after=SQLITE_BUSY_TIMEOUT_MS // 1000,
+        ) from error
 
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:

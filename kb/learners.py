@@ -1,9 +1,7 @@
-"""Learners and their progress. Tokens are random secrets; only their SHA-256 is stored, which
-suffices for 256-bit random values (a slow password hash protects guessable secrets)."""
+"""Learners and their progress. A learner proves who they are with a token (`kb.tokens`)."""
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -11,6 +9,7 @@ from datetime import UTC, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from kb import tokens
 from kb.errors import InputError, NotFoundError
 from kb.models import Learner, LearnerResource, LearnerTopic, Resource, Topic
 
@@ -43,11 +42,11 @@ def create(
     max_hours: float | None = None,
 ) -> tuple[Learner, str]:
     """A new learner and their token, shown this once."""
-    token = secrets.token_urlsafe(32)
+    token = tokens.new()
     learner = Learner(
         id=secrets.token_hex(8),
         name=name,
-        token_hash=_digest(token),
+        token_hash=tokens.digest(token),
         goals=",".join(_existing_topics(session, goals, "goals")),
         prefer=",".join(prefer),
         max_hours=max_hours,
@@ -73,8 +72,7 @@ def get(session: Session, learner_id: str) -> Learner:
 
 def holder(session: Session, token: str) -> Learner | None:
     """The learner a token belongs to, or None."""
-    # Looked up by digest: the stored value is not the secret, so comparing it leaks nothing.
-    return session.scalar(select(Learner).where(Learner.token_hash == _digest(token)))
+    return session.scalar(select(Learner).where(Learner.token_hash == tokens.digest(token)))
 
 
 def update(session: Session, learner: Learner, **changes) -> Learner:
@@ -139,10 +137,6 @@ def _existing_topics(session: Session, slugs, what: str) -> list[str]:
     if missing:
         raise InputError(what, f"unknown topic(s): {', '.join(missing)}")
     return slugs
-
-
-def _digest(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 def _now() -> datetime:

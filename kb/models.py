@@ -320,9 +320,25 @@ class LearnerResource(Base):
     resource: Mapped[Resource] = relationship(lazy="joined")
 
 
+class Maintainer(Base):
+    """Someone who curates the knowledge base and may run their own scripts in the sandbox.
+    Only a hash of their key is stored; a revoked key opens nothing."""
+
+    __tablename__ = "maintainer"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
 JOB_STATUSES = ("queued", "running", "succeeded", "failed", "cancelled", "timed_out")
 FINISHED_STATUSES = ("succeeded", "failed", "cancelled", "timed_out")
 JOB_EXECUTORS = ("local", "ray")
+# Who wrote an event: the host side (a requeue, a lost worker, dropped events), the catalog's own
+# runner, or a custom script, whose words are only its claims.
+EVENT_ORIGINS = ("system", "runner", "script")
 
 
 class Job(Base):
@@ -330,6 +346,9 @@ class Job(Base):
 
     `attempt` counts the claims of the job; whoever runs it writes only while the row still has
     its attempt and is running, so a run that was given up on cannot overwrite its successor.
+    `device`, `summary` and `metrics` come from the catalog's runner only; what a custom script
+    reports of itself is kept apart, in `claims`. A job started through the API has an owner, a
+    learner or a maintainer; one started on the server's command line has none.
     """
 
     __tablename__ = "job"
@@ -341,7 +360,9 @@ class Job(Base):
             "executor IN (" + ", ".join(f"'{e}'" for e in JOB_EXECUTORS) + ")", name="executor"
         ),
         CheckConstraint("(example IS NULL) <> (script IS NULL)", name="example_or_script"),
+        CheckConstraint("learner_id IS NULL OR maintainer_id IS NULL", name="one_owner"),
         Index("ix_job_status_created_at", "status", "created_at"),
+        Index("ix_job_learner_id_created_at", "learner_id", "created_at"),
     )
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
@@ -357,7 +378,14 @@ class Job(Base):
     device: Mapped[str | None] = mapped_column(String(200))
     summary: Mapped[dict | None] = mapped_column(JSON)  # the model's layers, as the job reported
     metrics: Mapped[dict | None] = mapped_column(JSON)  # the final test metrics
+    claims: Mapped[dict | None] = mapped_column(JSON)  # device, summary, metrics a script reported
+    log: Mapped[str | None] = mapped_column(Text)  # the tail of what it printed besides events
     error: Mapped[str | None] = mapped_column(Text)
+    learner_id: Mapped[str | None] = mapped_column(ForeignKey("learner.id", ondelete="CASCADE"))
+    maintainer_id: Mapped[str | None] = mapped_column(
+        ForeignKey("maintainer.id", ondelete="SET NULL"), index=True
+    )
+    gpu_share: Mapped[float] = mapped_column(Float, default=0.0)  # of a GPU it asks its executor
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     heartbeat_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
@@ -372,12 +400,18 @@ class JobEvent(Base):
     """One line a job reported (started, summary, epoch, result, error) or a note about it."""
 
     __tablename__ = "job_event"
-    __table_args__ = (UniqueConstraint("job_id", "seq"),)
+    __table_args__ = (
+        UniqueConstraint("job_id", "seq"),
+        CheckConstraint(
+            "origin IN (" + ", ".join(f"'{o}'" for o in EVENT_ORIGINS) + ")", name="origin"
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     job_id: Mapped[str] = mapped_column(ForeignKey("job.id", ondelete="CASCADE"))
     seq: Mapped[int] = mapped_column(Integer)
     attempt: Mapped[int] = mapped_column(Integer)
     kind: Mapped[str] = mapped_column(String(20))
+    origin: Mapped[str] = mapped_column(String(10))
     data: Mapped[dict] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

@@ -7,8 +7,8 @@ import json
 import pytest
 
 from api.cli import main
-from tests.sandbox_helpers import sessions_of, submit, use_sandbox_env
-from training_sandbox import catalog
+from tests.sandbox_helpers import needs_bubblewrap, sessions_of, submit, use_sandbox_env
+from training_sandbox.inside import catalog
 
 QUICK = ["--param", "dataset=digits", "--param", "epochs=2", "--param", "train_limit=300"]
 
@@ -61,13 +61,35 @@ def test_run_refuses_bad_parameters_naming_them(sandbox, args, message):
     assert refused.exit_code == 2 and message in refused.output
 
 
-def test_scripts_are_refused_without_bubblewrap(sandbox, tmp_path, monkeypatch):
+def test_scripts_are_refused_without_full_isolation(sandbox, tmp_path, monkeypatch):
     monkeypatch.setenv("KB_SANDBOX_BUBBLEWRAP", "off")
     script = tmp_path / "train.py"
     script.write_text("print('hello')\n")
-    refused = sandbox.invoke(main, ["sandbox", "run", "--script", str(script)])
-    assert refused.exit_code == 2
-    assert "only under bubblewrap" in refused.output and "apt-get install" in refused.output
+    refused = sandbox.invoke(main, ["sandbox", "run", "--script", str(script), "--json"])
+    assert refused.exit_code == 1
+    job = json.loads(refused.output)
+    assert job["status"] == "failed" and "only with full isolation" in job["error"]
+    assert "apt-get install bubblewrap" in job["error"]
+
+
+@needs_bubblewrap
+def test_a_script_s_claims_and_log_are_shown_as_text(sandbox, tmp_path):
+    script = tmp_path / "train.py"
+    script.write_text(
+        "import json\n"
+        "print(json.dumps({'event': 'started', 'device': '[bold]gpu[/bold]\\x1b[2J'}))\n"
+        "print(json.dumps({'event': 'result', 'metrics': {'test_accuracy': 1.0}}))\n"
+        "print('hello \\x1b]0;owned\\x07 from the script')\n"
+    )
+    ran = sandbox.invoke(main, ["sandbox", "run", "--script", str(script)])
+    assert ran.exit_code == 0, ran.output
+    assert "\x1b" not in ran.output and "\\x1b" in ran.output
+    assert "the script reported (its own words, unchecked):" in ran.output
+    assert "device: [bold]gpu[/bold]\\x1b[2J" in ran.output
+    assert "hello \\x1b]0;owned\\x07 from the script" in ran.output
+    job_id = ran.output.split()[1].rstrip(":")
+    log = sandbox.invoke(main, ["sandbox", "log", job_id])
+    assert log.output == "hello \\x1b]0;owned\\x07 from the script\n"
 
 
 def test_cancel_and_status_of_a_queued_job(sandbox, database_url):

@@ -124,7 +124,7 @@ def create_learner(body: NewLearner):
     "GET",
     "/learners/<learner_id>",
     response=LearnerOut,
-    auth=True,
+    roles=["learner"],
     summary="A learner's goals and progress",
     tags=["learners"],
 )
@@ -138,7 +138,7 @@ def get_learner(learner_id: str) -> LearnerOut:
     "/learners/<learner_id>",
     body=LearnerChange,
     response=LearnerOut,
-    auth=True,
+    roles=["learner"],
     summary="Change a learner's name, goals, preferred kinds or time budget",
     tags=["learners"],
 )
@@ -156,7 +156,7 @@ def change_learner(learner_id: str, body: LearnerChange) -> LearnerOut:
     bp,
     "DELETE",
     "/learners/<learner_id>",
-    auth=True,
+    roles=["learner"],
     summary="Delete a learner and their progress",
     tags=["learners"],
 )
@@ -172,7 +172,7 @@ def delete_learner(learner_id: str):
     "/learners/<learner_id>/topics/<slug>",
     body=StateChange,
     response=TopicState,
-    auth=True,
+    roles=["learner"],
     summary="Mark a topic known, learning, done or skipped",
     tags=["learners"],
 )
@@ -192,7 +192,7 @@ def put_topic_state(learner_id: str, slug: str, body: StateChange) -> TopicState
     "/learners/<learner_id>/resources/<resource_id>",
     body=StateChange,
     response=ResourceState,
-    auth=True,
+    roles=["learner"],
     summary="Mark a resource known, learning, done or skipped",
     tags=["learners"],
 )
@@ -216,7 +216,7 @@ def put_resource_state(learner_id: str, resource_id: str, body: StateChange) -> 
     "/learners/<learner_id>/next",
     query=NextQuery,
     response=NextTopics,
-    auth=True,
+    roles=["learner"],
     summary="Topics the learner can start now",
     tags=["learners"],
 )

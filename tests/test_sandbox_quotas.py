@@ -1,0 +1,113 @@
+"""Learners' quotas and the queue's cap, through the real API on both databases, under bursts
+of concurrent submissions (the address rate limit is off here: these are the quotas' own)."""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import update
+
+from api.app import create_app, engine_of
+from kb.models import Job
+from tests.sandbox_helpers import new_learner, new_maintainer, sessions_of, use_sandbox_env
+from training_sandbox import jobs
+
+V1 = "/api/v1"
+JOB = {"example": "mnist_logreg", "params": {"dataset": "digits", "epochs": 1}}
+
+
+@pytest.fixture
+def app(database_url, tmp_path, monkeypatch):
+    use_sandbox_env(tmp_path, monkeypatch)
+    monkeypatch.setenv("KB_SANDBOX_QUEUE_CAP", "30")
+    made = create_app({"DATABASE_URL": database_url, "TESTING": True, "RATELIMIT_ENABLED": False})
+    yield made
+    engine_of(made).dispose()
+
+
+@pytest.fixture
+def sessions(database_url):
+    with sessions_of(database_url) as made:
+        yield made
+
+
+def burst(app, headers: list[dict[str, str]], each: int, body=JOB) -> Counter:
+    """`each` submissions per identity, all identities at once, each from its own thread."""
+    answers: Counter = Counter()
+    start = threading.Barrier(len(headers))
+
+    def submit(header: dict[str, str]) -> None:
+        client = app.test_client()
+        start.wait()
+        for _ in range(each):
+            response = client.post(f"{V1}/jobs", json=body, headers=header)
+            answers[response.status_code] += 1
+            if response.status_code in (429, 503):
+                assert int(response.headers["Retry-After"]) >= 1
+                assert response.mimetype == "application/problem+json"
+
+    threads = [threading.Thread(target=submit, args=(header,)) for header in headers]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return answers
+
+
+def active(sessions) -> Counter:
+    with sessions() as session:
+        rows = session.query(Job.learner_id).filter(Job.status.in_(("queued", "running")))
+        return Counter(learner for (learner,) in rows)
+
+
+def test_a_burst_of_1000_by_one_learner_stays_within_their_quota(app, sessions):
+    learner, headers = new_learner(sessions, "Ada")
+    answers = burst(app, [headers] * 4, each=250)
+    print(f"one learner, 1000 submissions at once: {dict(answers)}")
+    assert answers == {202: 2, 429: 998}
+    assert active(sessions) == {learner: 2}
+
+
+def test_twenty_learners_at_once_stay_within_the_queue_cap(app, sessions):
+    learners = [new_learner(sessions, f"learner {n}") for n in range(20)]
+    answers = burst(app, [headers for _, headers in learners], each=50)
+    queued = active(sessions)
+    print(
+        f"20 learners, 50 submissions each at once: {dict(answers)}; queued {sum(queued.values())}"
+    )
+    assert answers[202] == 30 and sum(queued.values()) == 30
+    assert max(queued.values()) <= 2
+    assert answers[202] + answers[429] + answers[503] == 1000 and answers[503] > 0
+    grace = new_maintainer(sessions, "Grace")
+    full = app.test_client().post(f"{V1}/jobs", json=JOB, headers=grace)
+    assert full.status_code == 503 and "full" in full.json["detail"], "the cap holds maintainers"
+
+
+def test_a_day_s_cpu_seconds_count_limits_while_queued_and_time_taken_once_ended(
+    app, sessions, monkeypatch
+):
+    monkeypatch.setenv("KB_QUOTA_CPU_SECONDS", "100")
+    learner, headers = new_learner(sessions, "Ada")
+    client = app.test_client()
+    first = client.post(f"{V1}/jobs", json={**JOB, "timeout_seconds": 60}, headers=headers)
+    assert first.status_code == 202
+    second = client.post(f"{V1}/jobs", json={**JOB, "timeout_seconds": 60}, headers=headers)
+    assert second.status_code == 429
+    assert "60 CPU seconds; 60 of the 100" in second.json["detail"]
+    assert 86_000 < int(second.headers["Retry-After"]) <= 86_400
+    # The first took 10 s of its 60: 90 are left.
+    with sessions() as session, session.begin():
+        started = jobs.now() - timedelta(seconds=10)
+        session.execute(
+            update(Job)
+            .where(Job.id == first.json["id"])
+            .values(status="succeeded", started_at=started, finished_at=jobs.now())
+        )
+    third = client.post(f"{V1}/jobs", json={**JOB, "timeout_seconds": 85}, headers=headers)
+    assert third.status_code == 202, third.json
+    fourth = client.post(f"{V1}/jobs", json={**JOB, "timeout_seconds": 10}, headers=headers)
+    assert fourth.status_code == 429
+    assert active(sessions) == {learner: 1}
