@@ -6,9 +6,11 @@ BIN := $(VENV)/bin
 
 .PHONY: install run test lint bench bench-tools clean
 
-# bubblewrap isolates sandbox jobs (Debian package, run as root); nothing to do where it is installed.
+# Debian packages, as root; nothing to do where they are installed: bubblewrap isolates sandbox
+# jobs, nginx holds the API's connections in front of gunicorn (`kb serve`).
 install: $(VENV)/.installed
-	command -v bwrap >/dev/null || (apt-get update && apt-get install -y bubblewrap)
+	command -v bwrap >/dev/null && command -v nginx >/dev/null || \
+		(apt-get update && apt-get install -y --no-install-recommends bubblewrap nginx-light)
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)

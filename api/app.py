@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from flask import Flask, current_app, request
+from flask import Flask, Response, current_app, request
 from flask_cors import CORS
 from sqlalchemy import Engine
 from werkzeug.exceptions import RequestEntityTooLarge
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from api import knowledge, openapi, problems, routes, settings
 from api.http import limiter
@@ -28,8 +29,11 @@ def create_app(config: dict | None = None) -> Flask:
         raise
     knowledge.install(app, engine)
 
+    if app.config["BEHIND_PROXY"]:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1)
     problems.register(app)
     app.before_request(_refuse_oversize_body)
+    app.after_request(_never_sniffed)
     CORS(
         app,
         resources={r"/api/*": {"origins": app.config["CORS_ORIGINS"]}},
@@ -48,6 +52,15 @@ def create_app(config: dict | None = None) -> Flask:
 
 def engine_of(app: Flask) -> Engine:
     return app.extensions["knowledge"].engine
+
+
+def _never_sniffed(response: Response) -> Response:
+    """What the API answers is what its Content-Type says, never a page a browser would run:
+    a job's log that holds `<script>` stays text."""
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    if response.mimetype != "text/html":
+        response.headers.setdefault("Content-Security-Policy", "default-src 'none'")
+    return response
 
 
 def _refuse_oversize_body() -> None:

@@ -1,4 +1,4 @@
-"""The `kb` command: one session per command, owned here; exit status 2 for bad input."""
+"""The `kb` command: one session per command, owned here; an error ends it with one line."""
 
 from __future__ import annotations
 
@@ -15,11 +15,12 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from api.sandbox_cli import sandbox_group, worker_command
+from api.terminal import printable
 from importers.fetch import FetchLimits, fetch
 from importers.pipeline import ImportInput, import_inputs
 from importers.registry import FORMATS, refuse_oversize
 from kb import catalog as kb_catalog
-from kb import db, learning_graph, paths
+from kb import db, learning_graph, maintainers, paths
 from kb.config import fetch_allowed_networks
 from kb.errors import InputError, KBError
 from kb.export import dumps, export
@@ -27,21 +28,17 @@ from kb.models import Edition, Mention, Prerequisite, Resource, Source, Topic
 from kb.search import SearchIndex
 from training_sandbox.links import link_examples
 
-BAD_INPUT = 2
-
 
 class _Commands(click.Group):
-    """Domain errors end a command with one line on stderr, never a traceback."""
+    """Domain errors end a command with one line on stderr and their exit status, never a
+    traceback."""
 
     def invoke(self, context: click.Context):
         try:
             return super().invoke(context)
-        except InputError as error:
-            click.echo(f"error: {error}", err=True)
-            sys.exit(BAD_INPUT)
         except KBError as error:
-            click.echo(f"error: {error}", err=True)
-            sys.exit(1)
+            click.echo(f"error: {printable(str(error))}", err=True)
+            sys.exit(error.exit_code)
 
 
 @click.group(cls=_Commands)
@@ -58,6 +55,43 @@ def main(context: click.Context, database_url: str | None) -> None:
 
 main.add_command(sandbox_group)
 main.add_command(worker_command)
+
+
+@main.group("maintainers")
+def maintainers_group() -> None:
+    """Maintainers: who may curate the knowledge base and run their own sandbox scripts."""
+
+
+@maintainers_group.command("add")
+@click.argument("name")
+@click.pass_obj
+def maintainers_add(database_url: str | None, name: str) -> None:
+    """Add a maintainer and print their key, this once (only its digest is stored)."""
+    with _session(database_url) as session, session.begin():
+        maintainer, key = maintainers.add(session, name)
+    click.echo(f"maintainer {maintainer.name} added; their key, shown only now:")
+    click.echo(key)
+
+
+@maintainers_group.command("list")
+@click.pass_obj
+def maintainers_list(database_url: str | None) -> None:
+    """List the maintainers, with when their key was made or revoked."""
+    with _session(database_url) as session:
+        for maintainer in maintainers.listing(session):
+            revoked = maintainer.revoked_at
+            state = f"revoked {revoked:%Y-%m-%d %H:%M}" if revoked else "active"
+            click.echo(f"{maintainer.name:<30} added {maintainer.created_at:%Y-%m-%d}  {state}")
+
+
+@maintainers_group.command("revoke")
+@click.argument("name")
+@click.pass_obj
+def maintainers_revoke(database_url: str | None, name: str) -> None:
+    """Revoke a maintainer's key: it opens nothing from now on."""
+    with _session(database_url) as session, session.begin():
+        maintainers.revoke(session, name)
+    click.echo(f"maintainer {name}: key revoked")
 
 
 @main.group("db")
@@ -90,14 +124,14 @@ def import_command(database_url: str | None, inputs: tuple[str, ...], format_: s
         reading = progress.add_task("reading", total=len(origins))
         items = []
         for origin in origins:
-            items.append(ImportInput(origin, _read(origin), format_))
+            items.append(_read(origin, format_))
             progress.advance(reading)
         parsing = progress.add_task("importing", total=len(items))
         with _session(database_url) as session, session.begin():
             report = import_inputs(session, items, on_parsed=lambda _: progress.advance(parsing))
             link_examples(session)  # the links may have come with this import
     for rejected in report.rejected:
-        click.echo(f"warning: {rejected}", err=True)
+        click.echo(f"warning: {printable(str(rejected))}", err=True)
     click.echo(
         f"imported {len(report.added)} new edition(s), {len(report.unchanged)} already known; "
         f"sources: {', '.join(map(str, report.sources)) or 'none changed'}"
@@ -210,33 +244,38 @@ def _topic(catalog, session: Session, text: str, option: str) -> str:
     default=1,
     show_default=True,
     type=click.IntRange(1, 64),
-    help="Threads per worker; more than one serves keep-alive connections itself (gthread).",
+    help="Threads per worker; more than one gives gunicorn's gthread workers.",
+)
+@click.option(
+    "--front/--no-front",
+    default=True,
+    show_default=True,
+    help="nginx in front, holding the connections (slow clients cannot tie up the workers); "
+    "--no-front: gunicorn alone on the port, behind a proxy of your own.",
 )
 @click.pass_obj
-def serve_command(database_url: str | None, host: str, port: int, workers: int, threads: int):
-    """Serve the JSON API under gunicorn (several worker processes)."""
+def serve_command(
+    database_url: str | None, host: str, port: int, workers: int, threads: int, front: bool
+):
+    """Serve the JSON API: nginx in front of gunicorn's worker processes."""
+    from api import serving, settings
+
     with _session(database_url):  # refuse an unmigrated database before starting workers
         pass
     if database_url:
         os.environ["KB_DATABASE_URL"] = database_url
-    # Requests are short and the workers already use every CPU: a math library's own thread
-    # pool per process would only make them compete.
-    for variable in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
-        os.environ.setdefault(variable, "1")
-    command = [sys.executable, "-m", "gunicorn", "--bind", f"{host}:{port}"]
-    command += ["--workers", str(workers), "--threads", str(threads)]
-    command += ["--worker-class", "gthread" if threads > 1 else "sync"]
-    # Load the knowledge base once, before forking: the workers share it instead of each
-    # spending seconds (on a large base) loading its own copy at the same time.
-    command += ["--preload"]
-    command += ["--access-logfile", "-", "api.wsgi:app"]
-    os.execv(sys.executable, command)
+    max_body = settings.from_environment()["MAX_CONTENT_LENGTH"]
+    status = serving.serve(
+        host=host, port=port, workers=workers, threads=threads, front=front, max_body=max_body
+    )
+    sys.exit(status)
 
 
 @contextmanager
 def _session(database_url: str | None) -> Iterator[Session]:
-    """The command's one session; its engine is closed with it."""
-    engine = db.make_engine(database_url)
+    """The command's one session; its engine is closed with it. Servers, workers and other
+    commands may use the database at the same time."""
+    engine = db.make_engine(database_url, shared=True)
     try:
         db.require_current_schema(engine)
         with db.session_factory(engine)() as session:
@@ -246,22 +285,35 @@ def _session(database_url: str | None) -> Iterator[Session]:
 
 
 def _expand(inputs: tuple[str, ...]) -> list[str]:
-    """Folders stand for the files in them, in name order."""
+    """Folders stand for the files in them, in name order; a symbolic link in a folder counts
+    only where it leads to a file of that folder."""
     expanded: list[str] = []
     for given in inputs:
         path = Path(given)
         if not given.startswith(("http://", "https://")) and path.is_dir():
-            expanded += sorted(str(p) for p in path.iterdir() if p.is_file())
+            expanded += sorted(str(p) for p in path.iterdir() if _inside(p, path))
         else:
             expanded.append(given)
     return expanded
 
 
-def _read(origin: str) -> bytes:
+def _inside(entry: Path, folder: Path) -> bool:
+    target = entry.resolve()
+    if not target.is_file():
+        return False
+    if target.parent != folder.resolve():
+        click.echo(f"warning: {printable(str(entry))}: a link out of the folder, skipped", err=True)
+        return False
+    return True
+
+
+def _read(origin: str, format_: str | None) -> ImportInput:
     if origin.startswith(("http://", "https://")) or "://" in origin:
-        return fetch(origin, limits=FetchLimits(allowed_networks=fetch_allowed_networks())).content
+        limits = FetchLimits(allowed_networks=fetch_allowed_networks())
+        fetched = fetch(origin, limits=limits)
+        return ImportInput(origin, fetched.content, format_, fetched.charset)
     path = Path(origin)
     if not path.is_file():
         raise InputError(origin, "no such file")
     refuse_oversize(path.stat().st_size, origin)
-    return path.read_bytes()
+    return ImportInput(origin, path.read_bytes(), format_)

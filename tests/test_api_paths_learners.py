@@ -4,17 +4,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import socket
-import subprocess
-import sys
-import time
 
 import pytest
 import requests
 import sqlalchemy as sa
 
 from api.app import create_app
+from tests.servers import Server
 
 V1 = "/api/v1"
 
@@ -168,40 +164,6 @@ def test_learner_states_and_preferences_shape_the_path(client):
     assert bad.status_code == 422 and bad.json["errors"][0]["field"] == "state"
     assert client.delete(base, headers=auth).status_code == 204
     assert client.get(base, headers=auth).status_code == 401
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class Server:
-    """`kb serve` in a subprocess, as a user runs it."""
-
-    def __init__(self, database_url: str):
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}{V1}"
-        env = {**os.environ, "KB_DATABASE_URL": database_url, "KB_RATE_LIMIT": ""}
-        kb = os.path.join(os.path.dirname(sys.executable), "kb")
-        command = [kb, "serve", "--port", str(self.port)]
-        self.process = subprocess.Popen(
-            [*command, "--workers", "2"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
-        )
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                requests.get(f"{self.url}/health", timeout=1).raise_for_status()
-                return
-            except requests.RequestException:
-                assert self.process.poll() is None, self.process.stderr.read().decode()
-                time.sleep(0.2)
-        raise AssertionError("kb serve did not answer within 30 s")
-
-    def stop(self) -> None:
-        self.process.terminate()
-        self.process.wait(timeout=30)
-        self.process.stderr.close()
 
 
 def test_learner_state_survives_a_server_restart(guide_database_url):
