@@ -13,6 +13,7 @@ import socket
 import threading
 import time
 from dataclasses import dataclass
+from email.message import Message
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
 import requests
@@ -51,6 +52,15 @@ class Fetched:
     final_url: str
     content: bytes
     content_type: str | None
+
+    @property
+    def charset(self) -> str | None:
+        """The encoding the server declared in its Content-Type, if any."""
+        if not self.content_type:
+            return None
+        header = Message()
+        header["Content-Type"] = self.content_type
+        return header.get_content_charset()
 
 
 class _Failed(Exception):

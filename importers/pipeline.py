@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from importers.merge import EditionDoc, Merged, merge
 from importers.registry import decode, parse_text
-from kb import prerequisites, version
+from kb import db, prerequisites, version
 from kb.models import (
     Edition,
     Mention,
@@ -40,6 +40,7 @@ class ImportInput:
     origin: str  # the path or URL as given
     data: bytes
     format: str | None = None  # None: detected from the content
+    charset: str | None = None  # the encoding the server declared, if any
 
 
 @dataclass
@@ -56,7 +57,9 @@ def import_inputs(
     vocabulary: Vocabulary | None = None,
     on_parsed: Callable[[str], None] | None = None,
 ) -> ImportReport:
-    """Import the inputs into `session`'s transaction; `on_parsed(origin)` follows progress."""
+    """Import the inputs into `session`'s transaction; `on_parsed(origin)` follows progress.
+    Imports run one at a time: a second waits for the first to end (`db.serialize`)."""
+    db.serialize(session, "import")
     vocabulary = vocabulary or default_vocabulary()
     report = ImportReport()
     known = set(session.scalars(select(Edition.sha256)))
@@ -67,7 +70,7 @@ def import_inputs(
             report.unchanged.append(item.origin)
         else:
             known.add(sha)
-            text = decode(item.data, item.origin)  # each raises InputError on bad input
+            text = decode(item.data, item.origin, item.charset)  # InputError on bad input
             fresh.append((item, sha, text, parse_text(text, item.origin, item.format)))
         if on_parsed:
             on_parsed(item.origin)

@@ -33,6 +33,15 @@ _BOMS = (
     (codecs.BOM_UTF16_BE, "utf-16"),
 )
 _CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f]")
+# Where a document says its own encoding: <meta charset>, <meta http-equiv=Content-Type>, or an
+# XML declaration, in its first kilobyte (where HTML requires it).
+_DECLARED = re.compile(
+    rb"""<meta[^>]{0,200}?charset\s*=\s*["']?\s*([A-Za-z0-9._:-]{1,40})"""
+    rb"""|<\?xml[^>]{0,200}?encoding\s*=\s*["']([A-Za-z0-9._:-]{1,40})""",
+    re.IGNORECASE,
+)
+# As browsers read them (WHATWG Encoding): these labels mean windows-1252.
+_WINDOWS_1252 = {"ascii", "us-ascii", "iso-8859-1", "iso8859-1", "latin1", "latin-1", "l1"}
 
 
 def refuse_oversize(size: int, origin: str) -> None:
@@ -41,13 +50,16 @@ def refuse_oversize(size: int, origin: str) -> None:
         raise InputError(origin, f"too large: {size:,} bytes, the limit is 20 MB")
 
 
-def decode(data: bytes, origin: str) -> str:
-    """Bytes to text: UTF-8 (or UTF-16 with a byte-order mark); anything else is refused."""
+def decode(data: bytes, origin: str, charset: str | None = None) -> str:
+    """Bytes to text, in the first encoding that is said: a byte-order mark, the `charset` the
+    server declared, the document's own declaration; else UTF-8. Text that is not valid in it
+    is refused."""
     refuse_oversize(len(data), origin)
     if not data.strip():
         raise InputError(origin, "empty input")
-    encoding = next((name for bom, name in _BOMS if data.startswith(bom)), "utf-8")
-    if encoding == "utf-8" and b"\x00" in data:
+    encoding = next((name for bom, name in _BOMS if data.startswith(bom)), None)
+    encoding = encoding or _codec(charset) or _codec(_declared(data)) or "utf-8"
+    if not encoding.startswith("utf-16") and b"\x00" in data:
         raise InputError(origin, "binary content (NUL bytes), not a text document")
     try:
         text = data.decode(encoding)
@@ -64,13 +76,32 @@ def decode(data: bytes, origin: str) -> str:
     return ftfy.fix_encoding(text.replace("\r\n", "\n"))
 
 
+def _declared(data: bytes) -> str | None:
+    found = _DECLARED.search(data[:1024])
+    return (found.group(1) or found.group(2)).decode("ascii") if found else None
+
+
+def _codec(label: str | None) -> str | None:
+    """Python's name for an encoding label; None for no label, or one Python does not know."""
+    if not label:
+        return None
+    label = label.strip().lower()
+    try:
+        name = codecs.lookup("cp1252" if label in _WINDOWS_1252 else label).name
+    except LookupError:
+        return None
+    return "utf-8" if name == "utf-8-sig" else name
+
+
 def detect_format(text: str) -> str:
     """The format whose importer is surest; ties go to the earlier, more specific importer."""
     return max(IMPORTERS.values(), key=lambda importer: importer.detect(text)).format
 
 
-def parse(data: bytes, origin: str, format: str | None = None) -> ParsedDocument:
-    return parse_text(decode(data, origin), origin, format)
+def parse(
+    data: bytes, origin: str, format: str | None = None, charset: str | None = None
+) -> ParsedDocument:
+    return parse_text(decode(data, origin, charset), origin, format)
 
 
 def parse_text(text: str, origin: str, format: str | None = None) -> ParsedDocument:

@@ -333,7 +333,11 @@ def test_openapi_document_is_valid_and_documents_every_error(guide_database_url)
     assert spec["openapi"] == "3.1.0"
     assert {"/api/v1/health", "/api/v1/topics", "/api/v1/topics/{slug}"} <= spec["paths"].keys()
     assert not any(path.startswith("/test") for path in spec["paths"])
-    assert spec["components"]["securitySchemes"]["bearerAuth"]["scheme"] == "bearer"
+    schemes = spec["components"]["securitySchemes"]
+    assert {name: scheme["scheme"] for name, scheme in schemes.items()} == {
+        "learnerToken": "bearer",
+        "maintainerKey": "bearer",
+    }
     for path, methods in spec["paths"].items():
         for method, op in methods.items():
             problem = op["responses"]["default"]["content"]["application/problem+json"]
@@ -369,3 +373,30 @@ def test_database_errors_roll_back_and_are_500(app, client):
     assert client.post("/fail/write", json={"text": "changed"}).status_code == 500
     assert engine_of(app).pool.checkedout() == 0
     assert client.get("/api/v1/health").get_json()["version"] == version
+
+
+def test_an_integer_out_of_any_range_is_a_4xx_never_a_500(client):
+    """Every integer parameter of every operation, given 10**23: the database cannot hold it."""
+    document = client.get("/api/openapi.json").json
+    tried = 0
+    for path, methods in document["paths"].items():
+        for method, described in methods.items():
+            parameters = described.get("parameters", [])
+            for parameter in parameters:
+                types = {parameter["schema"].get("type")} | {
+                    option.get("type") for option in parameter["schema"].get("anyOf", [])
+                }
+                if "integer" not in types:
+                    continue
+                values = {p["name"]: "x" for p in parameters if p["in"] == "path"}
+                values[parameter["name"]] = str(10**23)
+                url = path.format(**values)
+                if parameter["in"] == "query":
+                    url = path.format(**{**values, parameter["name"]: "x"})
+                    url += f"?{parameter['name']}={10**23}"
+                answer = client.open(url, method=method.upper())
+                tried += 1
+                assert 400 <= answer.status_code < 500, (method, url, answer.status_code)
+                if parameter["in"] == "query":
+                    assert answer.status_code == 422, (method, url, answer.json)
+    assert tried >= 8

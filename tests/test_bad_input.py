@@ -104,3 +104,101 @@ def test_failing_url(seeded, local_server, monkeypatch):
     monkeypatch.setenv("KB_FETCH_ALLOW_NETWORKS", "127.0.0.1/32")
     url = f"{local_server}/missing-guide.html"
     assert_refused(seeded, [url], url, "HTTP 404")
+
+
+def test_a_symbolic_link_out_of_an_imported_folder_is_not_followed(seeded, guide_files, tmp_path):
+    runner, before = seeded
+    folder = tmp_path / "guides"
+    folder.mkdir()
+    (folder / "passwd.md").symlink_to("/etc/passwd")
+    (folder / "outside.md").symlink_to(guide_files[1])
+    (folder / "same.md").symlink_to(guide_files[0])  # a link, but out of the folder too
+    result = runner.invoke(main, ["import", str(folder)])
+    assert result.exit_code == 0, result.output
+    for name in ("passwd.md", "outside.md", "same.md"):
+        assert f"{folder / name}: a link out of the folder, skipped" in result.stderr
+    assert "imported 0 new edition(s)" in result.stdout
+    assert runner.invoke(main, ["export"]).stdout == before
+
+
+def test_a_link_inside_the_folder_is_imported_once(runner, guide_files, tmp_path):
+    folder = tmp_path / "guides"
+    folder.mkdir()
+    (folder / "guide.md").write_bytes(guide_files[1].read_bytes())
+    (folder / "also.md").symlink_to(folder / "guide.md")
+    result = runner.invoke(main, ["import", str(folder)])
+    assert result.exit_code == 0, result.output
+    assert "imported 1 new edition(s), 1 already known" in result.stdout
+
+
+class _Latin1Page(BaseHTTPRequestHandler):
+    """A guide that says it is in ISO-8859-1, in its header or in a <meta>, and is."""
+
+    PAGE = (
+        "<html><head>{meta}<title>Réseaux de neurones</title></head><body><article>"
+        "<h1>Réseaux de neurones</h1><p>Un guide naïf pour apprendre "
+        '<a href="https://keras.io/">Keras</a>, étape par étape.</p></article></body></html>'
+    )
+
+    def do_GET(self):  # noqa: N802 (the http.server API)
+        in_header = self.path == "/header.html"
+        meta = (
+            ""
+            if in_header
+            else '<meta http-equiv="Content-Type" content="text/html; charset=iso-8859-1">'
+        )
+        body = self.PAGE.format(meta=meta).encode("latin-1")
+        self.send_response(200)
+        charset = "; charset=ISO-8859-1" if in_header else ""
+        self.send_header("Content-Type", f"text/html{charset}")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.mark.parametrize("page", ["header.html", "meta.html"])
+def test_a_declared_charset_is_honoured(runner, monkeypatch, page):
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Latin1Page)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    monkeypatch.setenv("KB_FETCH_ALLOW_NETWORKS", "127.0.0.1/32")
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}/{page}"
+        result = runner.invoke(main, ["import", url])
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert result.exit_code == 0, result.output
+    exported = runner.invoke(main, ["export"]).stdout
+    assert "Réseaux de neurones" in exported and "\\u00e9" not in exported.replace("é", "")
+
+
+def test_two_imports_at_once_both_end_cleanly(runner, guide_files, database_url, tmp_path):
+    """The second waits for the first (one transaction at a time), then finds it all known."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    kb = Path(sys.executable).with_name("kb")
+    files = [str(path) for path in guide_files]
+    imports = [
+        subprocess.Popen(
+            [kb, "--database-url", database_url, "import", *files],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(2)
+    ]
+    outputs = [process.communicate(timeout=300) for process in imports]
+    statuses = [process.returncode for process in imports]
+    for (_, err), status in zip(outputs, statuses, strict=True):
+        assert status == 0 and "Traceback" not in err, (status, err)
+    said = sorted(out.split(";")[0] for out, _ in outputs)
+    assert said == [
+        "imported 0 new edition(s), 5 already known",
+        "imported 5 new edition(s), 0 already known",
+    ]
