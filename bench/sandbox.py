@@ -8,12 +8,12 @@ Epoch: the `mnist_mlp` example with its defaults but one epoch, on the real MNIS
 `training.run` in a plain subprocess, with the environment a job gets but no isolation and no
 database. "sandbox" submits the same example and parameters as a job to a SQLite database made
 in a temporary folder and runs it as a `kb worker` does (`JobRunner`: bubblewrap where usable,
-the runner, each event stored at once as it is printed), timed from the submission to the job's
-end. The two alternate for `--repeat` rounds, each going first in turn. The figures are medians
-over the rounds: the epoch's own `seconds` (from its epoch event) and the whole run (process
-start, Keras import and data loading included). The ratios are the medians of each round's own
-ratio, its two runs being back to back: this machine's load drifts by a factor of two within a
-minute, which medians taken apart would mix in.
+the job's own file system and cgroups, the runner, its events stored as they are printed), timed
+from the submission to the job's end. The two alternate for `--repeat` rounds, each going first
+in turn. The figures are medians over the rounds: the epoch's own `seconds` (from its epoch
+event) and the whole run (process start, Keras import and data loading included). The ratios are
+the medians of each round's own ratio, its two runs being back to back: this machine's load
+drifts by a factor of two within a minute, which medians taken apart would mix in.
 
 Latency: a quick job (`mnist_logreg` on `digits`, one epoch) submitted LATENCY_JOBS times, each
 after the previous one ended, from its submission to its `started` event being stored (both times
@@ -53,7 +53,7 @@ from kb import db  # noqa: E402
 from kb.models import FINISHED_STATUSES, Job  # noqa: E402
 from training_sandbox import executors, isolation, jobs  # noqa: E402
 from training_sandbox.inside import catalog  # noqa: E402
-from training_sandbox.job_run import JobRunner, job_environment  # noqa: E402
+from training_sandbox.job_run import JobRunner, job_environment, job_shares  # noqa: E402
 from training_sandbox.settings import Settings  # noqa: E402
 
 KB = Path(sys.executable).with_name("kb")
@@ -83,7 +83,9 @@ def direct_run(settings: Settings, folder: Path) -> tuple[Timing, dict[str, Any]
     """One run of `training.run` in a subprocess; its timing and its `started` event."""
     params = catalog.get(EPOCH_EXAMPLE).validate(EPOCH_PARAMS)
     # The job's own environment, so that only isolation and the database differ.
-    env = {**job_environment(settings), "HOME": str(folder), "PYTHONUNBUFFERED": "1"}
+    shares = {share.variable: str(share.path) for share in job_shares(settings)}
+    env = {**job_environment(settings), **shares, "HOME": str(folder), "PYTHONUNBUFFERED": "1"}
+    env["PATH"] = os.environ["PATH"]
     command = [sys.executable, "-c", DIRECT_RUN, EPOCH_EXAMPLE, json.dumps(params)]
     start = time.perf_counter()
     done = subprocess.run(command, cwd=folder, env=env, capture_output=True, text=True)
