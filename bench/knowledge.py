@@ -1,0 +1,127 @@
+"""How well the extraction carries to guides by other authors: each annotated guide
+(tests/data/guides/annotations/) imported alone into a fresh SQLite database, its knowledge base
+scored against the expert's annotation (bench/annotations.py).
+
+    .venv/bin/python bench/knowledge.py [--guide NAME] [--verbose]
+
+Per guide and in total (the guides the extraction was developed on, the held-out ones, all):
+topic recall (main concepts that exist as topics), prerequisite recall (stated ones, and all)
+and precision (stored edges the annotation states or implies), negated statements stored,
+resources found, kind accuracy, share of `other` and share of resources with a topic.
+`--verbose` lists what was missed or wrong.
+
+Targets, on the annotated guides: prerequisite recall >= 80% and precision >= 90%, topic recall
+>= 90%, no negation stored, kinds right >= 90%; on the held-out ones: stated prerequisites >=
+70%, topics >= 80%, kinds >= 85%, other <= 10%, resources with a topic >= 75%.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from bench.annotations import Annotation, Score, annotations, score  # noqa: E402
+from importers.pipeline import ImportInput, import_inputs  # noqa: E402
+from kb import db  # noqa: E402
+from kb.export import export  # noqa: E402
+
+DEVELOPED = {
+    "topic recall": (">=", 0.90),
+    "prerequisite recall": (">=", 0.80),
+    "prerequisite precision": (">=", 0.90),
+    "negations stored": ("<=", 0),
+    "kind accuracy": (">=", 0.90),
+}
+HELD_OUT = {
+    "topic recall": (">=", 0.80),
+    "stated prerequisite recall": (">=", 0.70),
+    "negations stored": ("<=", 0),
+    "kind accuracy": (">=", 0.85),
+    "share of other": ("<=", 0.10),
+    "share with a topic": (">=", 0.75),
+}
+
+
+def imported(annotation: Annotation, folder: Path) -> tuple[dict, float]:
+    """The export of a fresh knowledge base holding the guide alone, and the import's seconds."""
+    url = f"sqlite:///{folder / f'{annotation.name}.sqlite3'}"
+    db.upgrade(url)
+    engine = db.make_engine(url)
+    try:
+        with db.session_factory(engine)() as session:
+            started = time.perf_counter()
+            with session.begin():
+                data = annotation.guide.read_bytes()
+                import_inputs(session, [ImportInput(str(annotation.guide), data)])
+            seconds = time.perf_counter() - started
+            return export(session), seconds
+    finally:
+        engine.dispose()
+
+
+def row(name: str, figures: dict[str, float | None]) -> str:
+    cells = []
+    for value in figures.values():
+        if value is None:
+            cells.append("     -")
+        elif isinstance(value, int):
+            cells.append(f"{value:>6}")
+        else:
+            cells.append(f"{value:>6.0%}")
+    return f"{name:<42}" + " ".join(cells)
+
+
+def verdicts(title: str, figures: dict[str, float | None], targets) -> list[str]:
+    said = []
+    for name, (sense, target) in targets.items():
+        value = figures[name]
+        met = value is not None and (value >= target if sense == ">=" else value <= target)
+        shown = "-" if value is None else f"{value:.0%}" if isinstance(value, float) else value
+        wanted = f"{target:.0%}" if isinstance(target, float) else target
+        said.append(f"  {title}: {name} {shown} ({sense} {wanted}: {'met' if met else 'NOT met'})")
+    return said
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--guide", help="only this annotated guide")
+    parser.add_argument("--verbose", action="store_true", help="what was missed or wrong")
+    args = parser.parse_args()
+    chosen = [a for a in annotations() if args.guide in (None, a.name)]
+    header = ["topics", "stated", "prereq", "prec.", "neg.", "found", "kinds", "other", "topic"]
+    print(f"{'guide':<42}" + " ".join(f"{h:>6}" for h in header))
+    totals = {"developed on": Score(), "held out": Score()}
+    with tempfile.TemporaryDirectory() as folder:
+        for annotation in chosen:
+            exported, seconds = imported(annotation, Path(folder))
+            result = score(annotation, exported)
+            part = "held out" if annotation.held_out else "developed on"
+            totals[part] = totals[part] + result
+            label = f"{annotation.name}{' (held out)' if annotation.held_out else ''}"
+            print(row(label, result.figures) + f"   {seconds:.1f} s")
+            if args.verbose:
+                print(f"    missed topics: {', '.join(result.missed_topics) or '-'}")
+                for edge in result.missed_edges:
+                    print(f"    missed: {edge.topic} requires {edge.requires}")
+                for edge in result.wrong_edges:
+                    print(f"    wrong: {edge.topic} requires {edge.requires}")
+                for url, ours, theirs in result.wrong_kinds:
+                    print(f"    kind: {ours} (annotated {theirs}) {url}")
+    for part, total in totals.items():
+        print(row(f"total, {part}", total.figures))
+    everything = totals["developed on"] + totals["held out"]
+    print(row("total", everything.figures))
+    lines = verdicts("developed on", totals["developed on"].figures, DEVELOPED)
+    lines += verdicts("held out", totals["held out"].figures, HELD_OUT)
+    print("\n".join(lines))
+    return 0 if all(line.endswith("met)") and "NOT" not in line for line in lines) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
