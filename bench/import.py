@@ -28,7 +28,7 @@ sys.path.insert(0, str(ROOT))
 
 from importers.pipeline import ImportInput, import_inputs  # noqa: E402
 from kb import db  # noqa: E402
-from kb.vocabulary import default_vocabulary  # noqa: E402
+from kb.extraction.vocabulary import default_vocabulary  # noqa: E402
 
 GUIDES = ROOT.parent / "shared" / "guides" / "learning-deep-learning-2017"
 

@@ -21,11 +21,19 @@ class Section:
 
 @dataclass(frozen=True)
 class Paragraph:
-    """A block of running text (paragraph, list item, quote, footnote) in plain text."""
+    """A block of text (paragraph, list item, quote, footnote, table cell) in plain text, with
+    what its shape says: how deep a list item is, the bold label it starts with, the code spans
+    it holds, and for a table cell its row and its column's heading."""
 
     text: str
     section: int | None  # index into ParsedDocument.sections; None before the first heading
-    kind: str = "paragraph"  # paragraph | item | quote | footnote
+    kind: str = "paragraph"  # paragraph | item | quote | footnote | cell
+    depth: int = 0  # 1 for an item of a top-level list, 2 for one nested in it...
+    lead: str | None = None  # a bold run-in label it starts with ("Optimisation" of
+    # "**Optimisation:** ..."), without its colon
+    codes: tuple[str, ...] = ()  # its inline code spans, in order
+    row: int | None = None  # a table cell's row: the same number for the cells of one row
+    column: str | None = None  # a table cell's column heading
 
 
 @dataclass(frozen=True)

@@ -33,7 +33,7 @@ import lxml.etree
 import lxml.html
 
 from importers.document import Link, Paragraph, ParsedDocument, Section
-from importers.sentences import normalize_space, sentence_at
+from importers.sentences import Sentences, normalize_space
 from kb.errors import InputError
 
 NO_ARTICLE = "HTML has no article text"
@@ -605,6 +605,7 @@ class _Walker:
         self.paragraphs.append(Paragraph(text=text, section=section, kind=self._kinds[-1]))
 
         in_links = [False] * len(raw)
+        sentences = Sentences(text)
         for link in pending:
             for i in range(link.start, link.end):
                 in_links[i] = True
@@ -618,7 +619,7 @@ class _Walker:
                 Link(
                     url=url,
                     anchor=anchor,
-                    context=sentence_at(text, start),
+                    context=sentences.at(start),
                     section=section,
                     paragraph=index,
                 )

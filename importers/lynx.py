@@ -8,11 +8,12 @@ Navigation before the title and share/footer blocks after the article are left o
 
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass
 
 from importers.document import Link, Paragraph, ParsedDocument, Section
-from importers.sentences import normalize_space, sentence_at
+from importers.sentences import Sentences, normalize_space
 from kb.errors import InputError
 
 _REFERENCES = re.compile(r"^\s*references\s*$", re.I | re.M)
@@ -93,11 +94,15 @@ class LynxImporter:
             kind = "quote"
         index = len(paragraphs)
         paragraphs.append(Paragraph(plain, section, kind))
+        sentences = Sentences(plain)
+        offsets = [offset for _, offset in markers]  # in order: a link's text ends at the next
         for (_, offset), url in zip(markers, targets, strict=True):
             if url is None or _CHROME_URL.search(url) or _FOOTNOTE_PLUMBING.search(url):
                 continue
-            anchor = _anchor_after(plain, offset, [o for _, o in markers])
-            context = sentence_at(plain, min(offset, len(plain) - 1))
+            following = bisect.bisect_right(offsets, offset)
+            end = offsets[following] if following < len(offsets) else len(plain)
+            anchor = _anchor_after(plain, offset, end)
+            context = sentences.at(min(offset, len(plain) - 1))
             links.append(Link(url, anchor or url, context, section, index))
 
 
@@ -136,9 +141,9 @@ def _strip_markers(text: str) -> tuple[str, list[tuple[int, int]]]:
     return plain, markers
 
 
-def _anchor_after(plain: str, offset: int, all_offsets: list[int]) -> str:
-    """The link text after a marker: up to the next marker, punctuation, " - " or " by "."""
-    end = min([o for o in all_offsets if o > offset] + [len(plain)])
+def _anchor_after(plain: str, offset: int, end: int) -> str:
+    """The link text after a marker: up to the next marker (at `end`), punctuation, " - " or
+    " by "."""
     span = plain[offset:end]
     stop = _ANCHOR_BREAK.search(span, 1)
     words = (span[: stop.start()] if stop else span).split()[:_ANCHOR_WORDS]

@@ -1,4 +1,6 @@
-"""Markdown guides, with or without Jekyll front matter, parsed by markdown-it-py.
+"""Markdown guides, with or without Jekyll front matter, parsed by markdown-it-py as GitHub
+writes markdown: tables (each cell a block that knows its row and its column's heading), task
+lists, nested lists, strikethrough, inline HTML links and HTML blocks.
 
 Footnotes (`[^name]`) come from mdit-py-plugins, bare URLs are linked by linkify. Link-less reprints
 (KDnuggets style) keep their text; their `^{1}` footnote markers and "Pages: 1 2" trailers are
@@ -12,13 +14,16 @@ from dataclasses import dataclass, field
 from urllib.parse import urljoin
 
 import frontmatter
+import lxml.html
 import yaml
+from lxml import etree
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 from mdit_py_plugins.footnote import footnote_plugin
+from mdit_py_plugins.tasklists import tasklists_plugin
 
 from importers.document import Link, Paragraph, ParsedDocument, Section
-from importers.sentences import normalize_space, sentence_at
+from importers.sentences import Sentences, normalize_space
 from kb.errors import InputError
 from kb.urls import add_missing_scheme
 
@@ -32,13 +37,19 @@ _MARKDOWN_SIGNS = (
     re.compile(r"^```", re.M),
 )
 _BLOCKS = {"paragraph_open": "paragraph", "blockquote_open": "quote", "footnote_open": "footnote"}
+_HTML_LINK = re.compile(r"""<a\s[^>]*?href\s*=\s*["']?([^"'\s>]+)""", re.I)
+_HTML_LINK_END = re.compile(r"</a\s*>", re.I)
+_HTML_BREAK = re.compile(r"<br\s*/?>", re.I)
 
 
 def _parser() -> MarkdownIt:
-    parser = MarkdownIt("commonmark", {"linkify": True}).enable(["linkify", "table"])
+    """Markdown as GitHub writes it: tables, task lists, strikethrough, bare URLs, footnotes."""
+    parser = MarkdownIt("commonmark", {"linkify": True}).enable(
+        ["linkify", "table", "strikethrough"]
+    )
     # Only URLs with a scheme become links: "deepsense.io" in running text is a name, not a link.
     parser.linkify.set({"fuzzy_link": False})
-    return parser.use(footnote_plugin)
+    return parser.use(footnote_plugin).use(tasklists_plugin)
 
 
 def markdown_score(text: str) -> float:
@@ -87,13 +98,36 @@ def _scalar(value: object) -> str | None:
 
 
 @dataclass
+class _Inline:
+    """One inline token's content as plain text, with where its links start and what it holds."""
+
+    text: str = ""
+    links: list[tuple[str, int, str]] = field(default_factory=list)  # href, offset, anchor
+    lead: str | None = None
+    codes: tuple[str, ...] = ()
+
+
+@dataclass
+class _Table:
+    """The table being read: its column headings, and the row and column of the next cell."""
+
+    columns: list[str] = field(default_factory=list)
+    in_head: bool = False
+    column: int = 0
+    row: int | None = None
+
+
+@dataclass
 class _MarkdownWalker:
-    """Walks markdown-it's token stream once, collecting sections, text blocks and links."""
+    """Walks markdown-it's token stream once, collecting sections, text blocks and links:
+    paragraphs, list items (with their depth), quotes, footnotes, table cells (with their row
+    and column heading) and HTML blocks, whose image-only links (badges) are left out."""
 
     origin: str
     sections: list[Section] = field(default_factory=list)
     paragraphs: list[Paragraph] = field(default_factory=list)
     links: list[Link] = field(default_factory=list)
+    rows: int = 0
 
     def walk(
         self,
@@ -104,29 +138,48 @@ class _MarkdownWalker:
         date: str | None = None,
     ) -> ParsedDocument:
         tokens = _parser().parse(body)
-        block_kinds: list[str] = []
+        containers: list[str] = []
+        depth = 0
         heading_level = 0
         headings: list[tuple[int, str]] = []
+        table: _Table | None = None
         for token in tokens:
-            if token.type == "heading_open":
+            kind = token.type
+            if kind == "heading_open":
                 heading_level = int(token.tag[1])
-            elif token.type == "heading_close":
+            elif kind == "heading_close":
                 heading_level = 0
-            elif token.type in _BLOCKS:
-                block_kinds.append(_BLOCKS[token.type])
-            elif token.type in ("paragraph_close", "blockquote_close", "footnote_close"):
-                block_kinds.pop()
-            elif token.type == "list_item_open":
-                block_kinds.append("item")
-            elif token.type == "list_item_close":
-                block_kinds.pop()
-            elif token.type == "inline" and heading_level:
+            elif kind in _BLOCKS:
+                containers.append(_BLOCKS[kind])
+            elif kind in ("paragraph_close", "blockquote_close", "footnote_close"):
+                containers.pop()
+            elif kind == "list_item_open":
+                containers.append("item")
+                depth += 1
+            elif kind == "list_item_close":
+                containers.pop()
+                depth -= 1
+            elif kind == "table_open":
+                table = _Table()
+            elif kind == "table_close":
+                table = None
+            elif table is not None and kind in ("thead_open", "thead_close"):
+                table.in_head = kind == "thead_open"
+            elif table is not None and kind == "tr_open":
+                table.column, table.row = 0, None if table.in_head else self._next_row()
+            elif table is not None and kind in ("th_close", "td_close"):
+                table.column += 1
+            elif kind == "html_block":
+                self._html_block(token.content, depth)
+            elif kind == "inline" and heading_level:
                 headings.append((heading_level, normalize_space(_plain(token))))
                 self._heading(heading_level, headings, title)
                 if title is None and len(headings) == 1 and heading_level == 1:
                     title = headings[0][1]
-            elif token.type == "inline" and block_kinds:
-                self._block(token, _block_kind(block_kinds))
+            elif kind == "inline" and table is not None:
+                self._cell(token, table)
+            elif kind == "inline" and containers:
+                self._block(_inline(token), _block_kind(containers), depth=depth)
         return ParsedDocument(
             format=format,
             title=title,
@@ -136,6 +189,10 @@ class _MarkdownWalker:
             paragraphs=tuple(self.paragraphs),
             links=tuple(self.links),
         )
+
+    def _next_row(self) -> int:
+        self.rows += 1
+        return self.rows
 
     def _heading(self, level: int, headings: list[tuple[int, str]], title: str | None) -> None:
         text = headings[-1][1]
@@ -147,34 +204,55 @@ class _MarkdownWalker:
         top = min((s.level for s in self.sections), default=1)
         return [Section(s.title, s.level - top + 1, s.position) for s in self.sections]
 
-    def _block(self, token: Token, kind: str) -> None:
-        parts: list[str] = []
-        pending: list[tuple[str, int, list[str]]] = []  # open links: href, start, text parts
-        found: list[tuple[str, int, str]] = []
-        for child in token.children or []:
-            if child.type == "link_open":
-                pending.append((str(child.attrs.get("href", "")), _length(parts), []))
-            elif child.type == "link_close" and pending:
-                href, start, anchor_parts = pending.pop()
-                found.append((href, start, normalize_space("".join(anchor_parts))))
-            else:
-                piece = _text_of(child)
-                parts.append(piece)
-                for _, _, anchor_parts in pending:
-                    anchor_parts.append(piece)
-        raw = "".join(parts)
+    def _cell(self, token: Token, table: _Table) -> None:
+        if table.in_head:
+            table.columns.append(normalize_space(_plain(token)))
+            return
+        column = table.columns[table.column] if table.column < len(table.columns) else None
+        self._block(_inline(token), "cell", row=table.row, column=column)
+
+    def _html_block(self, html: str, depth: int) -> None:
+        """An HTML block's text and its links with text of their own; image-only links (badges,
+        logos) are decoration, not resources."""
+        try:
+            elements = lxml.html.fragments_fromstring(html)
+        except (etree.ParserError, ValueError):  # a comment, a lone closing tag
+            return
+        for element in elements:
+            if not isinstance(element, lxml.html.HtmlElement):
+                continue
+            found = _Inline()
+            pieces: list[str] = []
+            for link in element.iter("a"):
+                anchor = normalize_space(link.text_content())
+                if anchor and link.get("href"):
+                    found.links.append((link.get("href"), -1, anchor))
+            pieces.append(element.text_content())
+            found.text = " ".join(pieces)
+            self._block(found, "paragraph", depth=depth)
+
+    def _block(self, found: _Inline, kind: str, **shape) -> None:
+        raw = found.text
         text = normalize_space(_FOOTNOTE_MARKER.sub("", raw))
         if not text or _PAGES_TRAILER.match(text):
             return
         section = len(self.sections) - 1 if self.sections else None
         index = len(self.paragraphs)
-        self.paragraphs.append(Paragraph(text=text, section=section, kind=kind))
-        for href, start, anchor in found:
+        self.paragraphs.append(
+            Paragraph(
+                text=text, section=section, kind=kind, lead=found.lead, codes=found.codes, **shape
+            )
+        )
+        sentences = Sentences(text)
+        for href, start, anchor in found.links:
             url = self._resolve(href)
             if url is None or not anchor:
                 continue
-            offset = len(normalize_space(_FOOTNOTE_MARKER.sub("", raw[:start])))
-            context = sentence_at(text, min(offset + 1, len(text) - 1))
+            if start < 0:  # from HTML: where its anchor first appears
+                offset = max(text.find(anchor), 0)
+            else:
+                offset = len(normalize_space(_FOOTNOTE_MARKER.sub("", raw[:start])))
+            context = sentences.at(min(offset + 1, len(text) - 1))
             self.links.append(Link(url, anchor, context, section, index))
 
     def _resolve(self, href: str) -> str | None:
@@ -186,6 +264,56 @@ class _MarkdownWalker:
         if self.origin.startswith(("http://", "https://")):
             href = urljoin(self.origin, href)
         return href
+
+
+def _inline(token: Token) -> _Inline:
+    """The plain text of an inline token, its links (markdown and inline HTML `<a>`), the bold
+    label it starts with, and its code spans."""
+    found = _Inline()
+    parts: list[str] = []
+    pending: list[tuple[str, int, list[str]]] = []  # open links: href, start, text parts
+    codes: list[str] = []
+    children = token.children or []
+    for child in children:
+        opened = _HTML_LINK.match(child.content) if child.type == "html_inline" else None
+        if child.type == "link_open" or opened:
+            href = opened.group(1) if opened else str(child.attrs.get("href", ""))
+            pending.append((href, _length(parts), []))
+        elif (child.type == "link_close" or _HTML_LINK_END.match(child.content)) and pending:
+            href, start, anchor_parts = pending.pop()
+            found.links.append((href, start, normalize_space("".join(anchor_parts))))
+        else:
+            piece = _text_of(child)
+            if child.type == "code_inline":
+                codes.append(normalize_space(child.content))
+            parts.append(piece)
+            for _, _, anchor_parts in pending:
+                anchor_parts.append(piece)
+    found.text = "".join(parts)
+    found.lead = _lead(children)
+    found.codes = tuple(code for code in codes if code)
+    return found
+
+
+def _lead(children: list[Token]) -> str | None:
+    """The bold run-in label an inline starts with: "**Optimisation:** ..." or "**Optimisation**:
+    ..." (a dash after it counts as the colon)."""
+    meaningful = [c for c in children if not (c.type == "text" and not c.content.strip())]
+    if len(meaningful) < 3 or meaningful[0].type != "strong_open":
+        return None
+    label: list[str] = []
+    for position, child in enumerate(meaningful[1:], 1):
+        if child.type == "strong_close":
+            after = meaningful[position + 1] if position + 1 < len(meaningful) else None
+            text = normalize_space("".join(label))
+            follows = after.content.lstrip() if after is not None and after.type == "text" else ""
+            if text.endswith(":"):
+                return text[:-1].strip() or None
+            if follows.startswith((":", "-", "\u2013", "\u2014")):
+                return text or None
+            return None
+        label.append(_text_of(child))
+    return None
 
 
 def _block_kind(stack: list[str]) -> str:
@@ -200,6 +328,8 @@ def _text_of(token: Token) -> str:
     if token.type in ("text", "code_inline"):
         return token.content
     if token.type in ("softbreak", "hardbreak"):
+        return " "
+    if token.type == "html_inline" and _HTML_BREAK.match(token.content):
         return " "
     return ""
 

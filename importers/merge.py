@@ -15,9 +15,9 @@ from dataclasses import dataclass, field, replace
 from importers.document import ParsedDocument
 from importers.sentences import normalize_space, sentence_at, split_sentences
 from kb import prerequisites
+from kb.extraction.vocabulary import Vocabulary
 from kb.repair import Restorer, is_case_damaged, skeleton
 from kb.urls import is_web_url, normalize_url
-from kb.vocabulary import Vocabulary
 
 _MIN_NAME_WORDS = 2  # a one-word name ("Keras") is too common to count as naming a resource
 _MIN_NAME_CHARS = 8

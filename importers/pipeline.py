@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session, selectinload
 from importers.merge import EditionDoc, Merged, merge
 from importers.registry import decode, parse_text
 from kb import db, prerequisites, version
+from kb.extraction.vocabulary import Vocabulary, default_vocabulary
 from kb.models import (
     Edition,
     Mention,
@@ -32,7 +33,6 @@ from kb.models import (
 )
 from kb.resources import MentionView, describe
 from kb.sources import group_editions
-from kb.vocabulary import Vocabulary, default_vocabulary
 
 
 @dataclass(frozen=True)

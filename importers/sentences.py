@@ -1,11 +1,14 @@
 """Sentence boundaries, so a link or a statement keeps the sentence that holds it as evidence."""
 
+import bisect
 import re
 
 # A sentence ends at . ! ? (optionally closed by quotes or brackets) followed by whitespace and
 # something that can start a sentence. Abbreviations such as "e.g." are kept inside.
 _BOUNDARY = re.compile(r"(?<=[.!?])[\"')\]\u201d\u2019]*\s+(?=[\"'(\[\u201c]?[A-Za-z0-9])")
 _ABBREVIATIONS = ("e.g.", "i.e.", "etc.", "vs.", "cf.", "dr.", "mr.", "ms.", "prof.", "approx.")
+_LONGEST_ABBREVIATION = max(map(len, _ABBREVIATIONS)) + 1
+_INITIAL = re.compile(r"\b[a-z]\.$")
 
 
 def split_sentences(text: str) -> list[tuple[int, int]]:
@@ -13,8 +16,10 @@ def split_sentences(text: str) -> list[tuple[int, int]]:
     spans: list[tuple[int, int]] = []
     start = 0
     for match in _BOUNDARY.finditer(text):
-        before = text[start : match.start()].lower()
-        if before.endswith(_ABBREVIATIONS) or re.search(r"\b[a-z]\.$", before):
+        # Only the words just before the boundary matter: looking further back would make a
+        # long run of initials ("a. b. c. ...") cost the square of its length.
+        before = text[max(start, match.start() - _LONGEST_ABBREVIATION) : match.start()].lower()
+        if before.endswith(_ABBREVIATIONS) or _INITIAL.search(before):
             continue
         spans.append((start, match.start()))
         start = match.end()
@@ -23,12 +28,30 @@ def split_sentences(text: str) -> list[tuple[int, int]]:
     return [(s, e) for s, e in spans if text[s:e].strip()]
 
 
+class Sentences:
+    """The sentences of one text, split once, so that finding the sentence of each of many
+    offsets (the links of a paragraph) costs a lookup each, not another pass over the text."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.spans = split_sentences(text)
+        self.starts = [start for start, _ in self.spans]
+
+    def at(self, offset: int) -> str:
+        """The sentence that contains character `offset`, whitespace collapsed; past the last
+        sentence, the last one."""
+        if not self.spans:
+            return normalize_space(self.text)
+        index = max(bisect.bisect_right(self.starts, offset) - 1, 0)
+        start, end = self.spans[index]
+        if offset >= end and index + 1 < len(self.spans):  # between two sentences: the next
+            start, end = self.spans[index + 1]
+        return normalize_space(self.text[start:end])
+
+
 def sentence_at(text: str, offset: int) -> str:
     """The sentence of `text` that contains character `offset`, whitespace collapsed."""
-    for start, end in split_sentences(text):
-        if start <= offset < end or end == len(text):
-            return normalize_space(text[start:end])
-    return normalize_space(text)
+    return Sentences(text).at(offset)
 
 
 def normalize_space(text: str) -> str:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 
 from importers.document import Link, Paragraph, ParsedDocument
-from importers.sentences import normalize_space, sentence_at
+from importers.sentences import Sentences, normalize_space
 from kb.errors import InputError
 
 _BARE_URL = re.compile(r"https?://[^\s<>\"')\]]+[^\s<>\"')\].,;:!?]")
@@ -34,8 +34,9 @@ class TextImporter:
             title, blocks = blocks[0], blocks[1:]
         paragraphs = tuple(Paragraph(text=b, section=None) for b in blocks)
         links = tuple(
-            Link(m.group(), m.group(), sentence_at(p.text, m.start()), None, index)
+            Link(m.group(), m.group(), sentences.at(m.start()), None, index)
             for index, p in enumerate(paragraphs)
+            for sentences in [Sentences(p.text)]
             for m in _BARE_URL.finditer(p.text)
         )
         return ParsedDocument(format=self.format, title=title, paragraphs=paragraphs, links=links)

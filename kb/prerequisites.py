@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import networkx as nx
 
-from kb.vocabulary import Vocabulary
+from kb.extraction.vocabulary import Vocabulary
 
 STATED_CONFIDENCE = 0.8
 SUGGESTED_CONFIDENCE = 0.3

@@ -13,8 +13,8 @@ import re
 from collections import Counter, defaultdict
 from urllib.parse import urlsplit
 
+from kb.extraction.vocabulary import TOKEN, Vocabulary
 from kb.urls import url_case_key
-from kb.vocabulary import TOKEN, Vocabulary
 
 _WORD = re.compile(r"[A-Za-z][A-Za-z0-9'\u2019-]*")
 _TOKEN_GAP = "[a-z0-9]{1,60}?"

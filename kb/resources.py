@@ -11,9 +11,9 @@ from collections import Counter
 from dataclasses import dataclass
 from urllib.parse import unquote, urlsplit
 
+from kb.extraction.vocabulary import Vocabulary
 from kb.kinds import classify, classify_access
 from kb.urls import best_display_url
-from kb.vocabulary import Vocabulary
 
 # Link texts that say where, not what: never a title; the URL's own words are better.
 _MEANINGLESS = re.compile(

@@ -1,10 +1,10 @@
-"""kb.prerequisites (stated rules, section order, the acyclic graph) and kb.vocabulary matching,
+"""kb.prerequisites (stated rules, section order, the acyclic graph) and vocabulary matching,
 on a vocabulary built here."""
 
 import pytest
 
+from kb.extraction.vocabulary import TopicEntry, Vocabulary
 from kb.prerequisites import RULES, SentenceInContext, acyclic, stated, suggested_order
-from kb.vocabulary import TopicEntry, Vocabulary
 
 E = TopicEntry
 VOCABULARY = Vocabulary(

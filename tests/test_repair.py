@@ -3,8 +3,8 @@ and links of the other editions. The vocabulary is built here, not read from the
 
 import pytest
 
+from kb.extraction.vocabulary import TopicEntry, Vocabulary, default_vocabulary
 from kb.repair import Restorer, is_case_damaged, skeleton
-from kb.vocabulary import TopicEntry, Vocabulary, default_vocabulary
 
 VOCABULARY = Vocabulary(
     [

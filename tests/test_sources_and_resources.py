@@ -3,9 +3,9 @@ knowledge base says about a resource from all its mentions)."""
 
 import pytest
 
+from kb.extraction.vocabulary import TopicEntry, Vocabulary
 from kb.resources import MentionView, best_title, describe
 from kb.sources import group_editions
-from kb.vocabulary import TopicEntry, Vocabulary
 
 ORIGINAL = (
     "I teach deep learning both for a living and as part of my volunteering. Don't be afraid of "
