@@ -9,12 +9,19 @@ prerequisites the editions state are collected with their sentences.
 from __future__ import annotations
 
 import re
-from collections import Counter
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field, replace
 
 from importers.document import ParsedDocument
-from importers.sentences import normalize_space, sentence_at, split_sentences
-from kb import prerequisites
+from importers.sentences import Sentences, normalize_space, split_sentences
+from kb.extraction import prerequisites, relevance, topics
+from kb.extraction.relevance import Relevance
+from kb.extraction.topics import (
+    PREREQUISITE_COLUMN,
+    PREREQUISITE_HEADING,
+    SUBJECT_COLUMN,
+    Discovered,
+)
 from kb.extraction.vocabulary import Vocabulary
 from kb.repair import Restorer, is_case_damaged, skeleton
 from kb.urls import is_web_url, normalize_url
@@ -22,6 +29,7 @@ from kb.urls import is_web_url, normalize_url
 _MIN_NAME_WORDS = 2  # a one-word name ("Keras") is too common to count as naming a resource
 _MIN_NAME_CHARS = 8
 _FOLLOWING_SECTIONS = 3  # "start with X" speaks of the next few sections, not the whole guide
+_OPENING_PARAGRAPHS = 3  # where a guide says what it is about, when its title does not
 
 
 @dataclass(frozen=True)
@@ -51,16 +59,20 @@ class MentionFacts:
     url: str | None
     url_case_uncertain: bool = False
     anchor_inferred: bool = False
+    topics: tuple[Relevance, ...] = ()  # what this mention says its resource teaches
 
 
 @dataclass
 class Merged:
     title: str
     author: str | None
-    main_topic: str | None
+    subject: tuple[str, ...]  # what the whole guide teaches
+    vocabulary: Vocabulary  # the base vocabulary and the topics these editions introduce
+    discovered: dict[str, Discovered] = field(default_factory=dict)  # by slug
     sections: list[SectionFacts] = field(default_factory=list)
     mentions: list[MentionFacts] = field(default_factory=list)
     statements: list[prerequisites.Statement] = field(default_factory=list)
+    negations: list[prerequisites.Negation] = field(default_factory=list)
     topics: set[str] = field(default_factory=set)
 
 
@@ -68,26 +80,58 @@ def merge(editions: list[EditionDoc], vocabulary: Vocabulary) -> Merged:
     editions = sorted(editions, key=lambda e: e.sha256)
     damaged = {e.id for e in editions if is_case_damaged(_all_text(e.document))}
     references = [e.document for e in editions if e.id not in damaged]
+    discovered = _discovered(references, vocabulary)
+    vocabulary = vocabulary.extended(topics.entry(d) for d in discovered.values())
     restorer = Restorer(
         [_all_text(d) for d in references],
         [link.url for d in references for link in d.links],
         vocabulary,
     )
     title, author = _title_and_author(editions, damaged, restorer)
-    main = next(iter(vocabulary.slugs_in(title)), None)
     levels = {skeleton(s.title)[0]: s.level for d in references for s in d.sections}
-    merged = Merged(title=title, author=author, main_topic=main)
+    merged = Merged(title, author, _subject(title, references, vocabulary), vocabulary, discovered)
     for edition in editions:
         repair = _Repair(restorer if edition.id in damaged else None)
-        merged.sections += _sections(edition, repair, levels, vocabulary)
-        merged.mentions += _linked_mentions(edition, repair)
-        merged.statements += _stated(edition, merged, repair, vocabulary)
+        sections = _sections(edition, repair, levels, vocabulary)
+        merged.sections += sections
+        merged.mentions += _linked_mentions(edition, repair, sections, vocabulary)
+        found, denied = _statements(edition, merged, repair, vocabulary)
+        merged.statements += found
+        merged.negations += denied
         merged.topics.update(vocabulary.slugs_in(_all_text(edition.document)))
-    merged.mentions += _named_mentions(editions, merged.mentions)
-    merged.statements += _suggested(editions, merged, vocabulary)
+    merged.mentions += _named_mentions(editions, merged, vocabulary)
+    merged.statements += _stages(editions, merged, vocabulary)
+    # What the guide denies anywhere is not stored from another of its sentences either.
+    denied = {(n.topic, n.requires) for n in merged.negations}
+    merged.statements = [s for s in merged.statements if (s.topic, s.requires) not in denied]
     merged.topics.update(s.topic for s in merged.statements)
     merged.topics.update(s.requires for s in merged.statements)
+    merged.topics.update(t.slug for m in merged.mentions for t in m.topics)
     return merged
+
+
+def _subject(title: str, documents: list[ParsedDocument], vocabulary) -> tuple[str, ...]:
+    """What the guide teaches: the first topic its title names, else the first its opening
+    paragraphs name."""
+    openings = [title] + [p.text for d in documents for p in d.paragraphs[:_OPENING_PARAGRAPHS]]
+    return next(((found[0],) for text in openings if (found := vocabulary.slugs_in(text))), ())
+
+
+def _discovered(documents: list[ParsedDocument], vocabulary: Vocabulary) -> dict[str, Discovered]:
+    """The topics the sound editions introduce, once each (by key): the surest finding, then
+    the first name in alphabetical order, so that the order of editions does not matter."""
+    best: dict[str, Discovered] = {}
+    for document in documents:
+        for found in topics.discover(document, vocabulary):
+            known = best.get(found.key)
+            if known is None or (-found.confidence, found.name) < (-known.confidence, known.name):
+                best[found.key] = found
+    by_slug = {}
+    for found in best.values():
+        entry = topics.entry(found)
+        if entry.slug not in vocabulary.entries:
+            by_slug.setdefault(entry.slug, found)
+    return by_slug
 
 
 class _Repair:
@@ -144,37 +188,58 @@ def _sections(edition: EditionDoc, repair: _Repair, levels, vocabulary) -> list[
     ]
 
 
-def _linked_mentions(edition: EditionDoc, repair: _Repair) -> list[MentionFacts]:
+def _linked_mentions(
+    edition: EditionDoc, repair: _Repair, sections: list[SectionFacts], vocabulary: Vocabulary
+) -> list[MentionFacts]:
     inferred = edition.document.format == "lynx"
+    paragraphs = edition.document.paragraphs
     mentions = []
     for position, link in enumerate(edition.document.links):
         url, certain = repair.url(link.url)
         if not is_web_url(url):
             continue
+        anchor, context = repair.phrase(link.anchor), repair.phrase(link.context)
+        block = paragraphs[link.paragraph] if link.paragraph < len(paragraphs) else None
         mentions.append(
             MentionFacts(
                 url_key=normalize_url(url),
                 edition=edition.id,
                 section=link.section,
                 position=position,
-                anchor=repair.phrase(link.anchor),
-                context=repair.phrase(link.context),
+                anchor=anchor,
+                context=context,
                 url=url,
                 url_case_uncertain=not certain,
                 anchor_inferred=inferred,
+                topics=tuple(
+                    relevance.of_mention(
+                        anchor=anchor,
+                        url=url,
+                        sentence=context,
+                        block=block,
+                        section_topics=_section_topics(sections, link.section),
+                        vocabulary=vocabulary,
+                    )
+                ),
             )
         )
     return mentions
 
 
-def _named_mentions(editions: list[EditionDoc], linked: list[MentionFacts]) -> list[MentionFacts]:
+def _section_topics(sections: list[SectionFacts], index: int | None) -> tuple[str, ...]:
+    return sections[index].topics if index is not None and index < len(sections) else ()
+
+
+def _named_mentions(
+    editions: list[EditionDoc], merged: Merged, vocabulary: Vocabulary
+) -> list[MentionFacts]:
     """Mentions by name in editions without links, attached to the resources others link.
 
     Where names of several resources match the same words, the resource whose linked mention's
     sentence is most like this sentence wins ("Neural Networks Demystified by Stephen Welch -
     video series" goes to the video the published post links there)."""
     names: dict[str, list[tuple[re.Pattern[str], MentionFacts]]] = {}
-    for mention in linked:
+    for mention in merged.mentions:
         words = re.findall(r"[^\W_]+", mention.anchor.lower())
         if len(words) >= _MIN_NAME_WORDS and len(skeleton(mention.anchor)[0]) >= _MIN_NAME_CHARS:
             pattern = re.compile(r"(?<!\w)" + r"\W+".join(map(re.escape, words)) + r"(?!\w)", re.I)
@@ -183,9 +248,20 @@ def _named_mentions(editions: list[EditionDoc], linked: list[MentionFacts]) -> l
     for edition in editions:
         if edition.document.links:
             continue
+        sections = [s for s in merged.sections if s.edition == edition.id]
         position = 0
         for paragraph in edition.document.paragraphs:
-            for start, anchor, mention in _best_matches(paragraph.text, names):
+            sentences = Sentences(paragraph.text)
+            for start, anchor, mention in _best_matches(paragraph.text, names, sentences):
+                context = sentences.at(start)
+                taught = relevance.of_mention(
+                    anchor=anchor,
+                    url=None,
+                    sentence=context,
+                    block=paragraph,
+                    section_topics=_section_topics(sections, paragraph.section),
+                    vocabulary=vocabulary,
+                )
                 found.append(
                     MentionFacts(
                         url_key=mention.url_key,
@@ -193,21 +269,22 @@ def _named_mentions(editions: list[EditionDoc], linked: list[MentionFacts]) -> l
                         section=paragraph.section,
                         position=position,
                         anchor=anchor,
-                        context=sentence_at(paragraph.text, start),
+                        context=context,
                         url=None,
+                        topics=tuple(taught),
                     )
                 )
                 position += 1
     return found
 
 
-def _best_matches(text: str, names):
+def _best_matches(text: str, names, sentences: Sentences):
     candidates = []
     for entries in names.values():
         match = entries[0][0].search(text)
         if match is None:
             continue
-        sentence = sentence_at(text, match.start())
+        sentence = sentences.at(match.start())
         for _, mention in entries:
             score = _similarity(sentence, mention.context)
             candidates.append(
@@ -229,23 +306,110 @@ def _similarity(a: str, b: str) -> float:
     return len(words_a & words_b) / (len(words_a | words_b) or 1)
 
 
-def _stated(edition: EditionDoc, merged: Merged, repair: _Repair, vocabulary):
+def _statements(edition: EditionDoc, merged: Merged, repair: _Repair, vocabulary):
+    """What the edition's sentences and structure say requires what, and what they deny."""
     document = edition.document
     sections = [s for s in merged.sections if s.edition == edition.id]
-    default = (merged.main_topic,) if merged.main_topic else ()
+    topics_of = _nearest_topics(sections)
+    following = {}
+    requirements = {s.position for s in sections if PREREQUISITE_HEADING.search(s.title)}
+    links = defaultdict(list)
+    for mention in merged.mentions:
+        if mention.edition == edition.id and mention.url is not None:
+            links[mention.context].extend(t.slug for t in mention.topics if t.relevance >= 0.7)
     sentences = []
-    for paragraph in document.paragraphs:
+    structure: list[prerequisites.Statement] = []
+    listed = _listed(document, vocabulary)
+    for position, paragraph in enumerate(document.paragraphs):
         index = paragraph.section
-        context = sections[index].topics if index is not None else ()
-        following = _following_topics(sections, index)
+        if index not in following:
+            following[index] = _following_topics(sections, index)
+        in_requirements = index in requirements
+        context = prerequisites.Context(
+            edition=edition.id,
+            section=_parent_topics(sections, topics_of, index)
+            if in_requirements
+            else topics_of.get(index, ()),
+            following=following[index],
+            subject=merged.subject,
+            requirements=in_requirements,
+            listed=listed.get(position, ()),
+        )
         for start, end in split_sentences(paragraph.text):
             text = normalize_space(paragraph.text[start:end])
-            sentences.append(
-                prerequisites.SentenceInContext(text, edition.id, context, following, default)
+            recommended = tuple(dict.fromkeys(links.get(text, ())))
+            sentences.append((text, replace(context, recommended=recommended)))
+        if in_requirements:
+            structure += prerequisites.from_requirements_block(
+                normalize_space(paragraph.text), context, vocabulary
             )
-    found = prerequisites.stated(sentences, vocabulary)
+    found, negations = prerequisites.stated(sentences, vocabulary)
+    found += structure + _from_tables(document, edition.id, vocabulary)
+    for section in sections:
+        context = prerequisites.Context(edition.id, subject=merged.subject)
+        found += prerequisites.from_heading(section.title, context, vocabulary, ())
+        negations += prerequisites.denied_by_heading(section.title, context, vocabulary)
     # Evidence is quoted in its repaired form; a sound edition's sentences are kept as they are.
-    return [replace(s, sentence=repair.phrase(s.sentence)) for s in found]
+    found = [replace(s, sentence=repair.phrase(s.sentence)) for s in found]
+    return found, negations
+
+
+def _listed(document: ParsedDocument, vocabulary) -> dict[int, tuple[str, ...]]:
+    """For each paragraph ending with a colon, what the list right after it names."""
+    listed: dict[int, tuple[str, ...]] = {}
+    paragraphs = document.paragraphs
+    introducing = None
+    for position, paragraph in enumerate(paragraphs):
+        if paragraph.kind == "item" and introducing is not None:
+            found = vocabulary.slugs_in(paragraph.text)
+            listed[introducing] = tuple(dict.fromkeys([*listed.get(introducing, ()), *found]))
+            continue
+        introducing = position if paragraph.text.rstrip().endswith(":") else None
+    return listed
+
+
+def _nearest_topics(sections: list[SectionFacts]) -> dict[int, tuple[str, ...]]:
+    """Each section's topics, or those of the nearest section above it that has any."""
+    nearest: dict[int, tuple[str, ...]] = {}
+    stack: list[SectionFacts] = []
+    for index, section in enumerate(sections):
+        while stack and stack[-1].level >= section.level:
+            stack.pop()
+        stack.append(section)
+        nearest[index] = next((s.topics for s in reversed(stack) if s.topics), ())
+    return nearest
+
+
+def _parent_topics(sections, topics_of, index: int) -> tuple[str, ...]:
+    """What a Prerequisites section's items are required by: the topics of the section above
+    it (the guide's subject when there is none)."""
+    level = sections[index].level
+    for above in range(index - 1, -1, -1):
+        if sections[above].level < level:
+            return topics_of.get(above, ())
+    return ()
+
+
+def _from_tables(document: ParsedDocument, edition: int, vocabulary) -> list:
+    """Statements of the tables whose rows have a subject and a Prerequisites cell."""
+    rows: dict[int, dict[str, str]] = defaultdict(dict)
+    order: dict[int, list[str]] = defaultdict(list)
+    for paragraph in document.paragraphs:
+        if paragraph.kind == "cell" and paragraph.row is not None:
+            column = paragraph.column or ""
+            rows[paragraph.row][column] = paragraph.text
+            order[paragraph.row].append(column)
+    parsed = []
+    for row, cells in rows.items():
+        columns = order[row]
+        requirement = next((c for c in columns if PREREQUISITE_COLUMN.search(c)), None)
+        if requirement is None:
+            continue
+        subject_column = next((c for c in columns if SUBJECT_COLUMN.match(c)), columns[0])
+        subject = re.sub(r"\s*\(.*$", "", cells[subject_column])
+        named = vocabulary.slugs_in(subject.split(":", 1)[-1]) or vocabulary.slugs_in(subject)
+        parsed.append(prerequisites.Row(subject, tuple(named), cells[requirement]))
+    return prerequisites.from_table(parsed, edition, vocabulary)
 
 
 def _following_topics(sections: list[SectionFacts], index: int | None) -> tuple[str, ...]:
@@ -266,8 +430,8 @@ def _following_topics(sections: list[SectionFacts], index: int | None) -> tuple[
     return tuple(dict.fromkeys(t for section in following for t in section.topics))
 
 
-def _suggested(editions: list[EditionDoc], merged: Merged, vocabulary):
-    """Order edges from the edition with the richest outline (most heading levels, sections)."""
+def _stages(editions: list[EditionDoc], merged: Merged, vocabulary):
+    """Stage edges from the edition with the richest outline (most heading levels, sections)."""
 
     def outline(edition: EditionDoc):
         levels = {s.level for s in edition.document.sections}
@@ -277,6 +441,6 @@ def _suggested(editions: list[EditionDoc], merged: Merged, vocabulary):
         return []
     primary = max(editions, key=outline)
     sections = [s for s in merged.sections if s.edition == primary.id]
-    return prerequisites.suggested_order(
-        [(s.level, s.topics) for s in sections], primary.id, [s.title for s in sections], vocabulary
+    return prerequisites.stages(
+        [(s.level, s.title, s.topics) for s in sections], primary.id, vocabulary
     )

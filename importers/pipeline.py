@@ -17,7 +17,10 @@ from sqlalchemy.orm import Session, selectinload
 
 from importers.merge import EditionDoc, Merged, merge
 from importers.registry import decode, parse_text
-from kb import db, prerequisites, version
+from kb import db, version
+from kb.extraction import prerequisites
+from kb.extraction.relevance import Relevance
+from kb.extraction.topics import Discovered, identity_key
 from kb.extraction.vocabulary import Vocabulary, default_vocabulary
 from kb.models import (
     Edition,
@@ -139,6 +142,7 @@ def rebuild_source(session: Session, source: Source, vocabulary: Vocabulary, par
         for e in editions
     ]
     merged = merge(docs, vocabulary)
+    vocabulary = merged.vocabulary  # with the topics these editions introduce
     source.title, source.author = merged.title, merged.author
     touched = set(session.scalars(select(Mention.resource_id).where(Mention.edition_id.in_(ids))))
     session.execute(delete(Mention).where(Mention.edition_id.in_(ids)))
@@ -146,29 +150,45 @@ def rebuild_source(session: Session, source: Source, vocabulary: Vocabulary, par
     session.execute(delete(Section).where(Section.edition_id.in_(ids)))
     session.flush()
     wanted = set(merged.topics) | {t for s in merged.sections for t in s.topics}
-    topics = _ensure_topics(session, wanted, vocabulary)
+    topics = _ensure_topics(session, wanted, vocabulary, merged.discovered)
     sections = _write_sections(session, merged, topics)
-    touched |= _write_mentions(session, merged, sections)
+    touched |= _write_mentions(session, merged, sections, topics)
     session.flush()
-    _refresh_resources(session, touched, vocabulary, topics)
+    _refresh_resources(session, touched)
     return _write_prerequisites(session, merged, topics)
 
 
-def _ensure_topics(session: Session, wanted: set[str], vocabulary: Vocabulary) -> dict[str, Topic]:
-    """All topics by slug, creating the wanted ones that are missing, with their aliases."""
-    topics = {
-        t.slug: t for t in session.scalars(select(Topic).options(selectinload(Topic.aliases)))
+def _ensure_topics(
+    session: Session,
+    wanted: set[str],
+    vocabulary: Vocabulary,
+    discovered: dict[str, Discovered],
+) -> dict[str, Topic]:
+    """All topics by the slugs these editions use, creating the wanted ones that are missing,
+    with their aliases. A topic another guide discovered under another spelling is the same one
+    (its name or an alias has the same key): this one's spelling becomes an alias of it."""
+    rows = list(session.scalars(select(Topic).options(selectinload(Topic.aliases))))
+    topics = {t.slug: t for t in rows}
+    by_key = {
+        identity_key(name): t for t in rows for name in (t.name, *(a.alias for a in t.aliases))
     }
-    taken = {a.alias.casefold() for t in topics.values() for a in t.aliases}
+    taken = {a.alias.casefold() for t in rows for a in t.aliases}
     for slug in sorted(wanted - set(topics)):
         entry = vocabulary.entries[slug]
-        topic = Topic(slug=slug, name=entry.name)
-        names = list(entry.aliases) + [f"id{n}" for n in entry.tutorialbank]
+        found = discovered.get(slug)
+        topic = by_key.get(identity_key(entry.name)) if found else None
+        if topic is None:
+            topic = Topic(slug=slug, name=entry.name[:200], origin="vocabulary", confidence=1.0)
+            if found is not None:
+                topic.origin, topic.confidence = "discovered", found.confidence
+                topic.reason = f"{found.reason}: {found.evidence}"[:500]
+            session.add(topic)
+        names = [entry.name, *entry.aliases, *(f"id{n}" for n in entry.tutorialbank)]
         for alias in names:
-            if alias.casefold() not in taken and alias.casefold() != entry.name.casefold():
-                taken.add(alias.casefold())
-                topic.aliases.append(TopicAlias(alias=alias))
-        session.add(topic)
+            folded = alias.casefold()
+            if folded not in taken and folded != topic.name.casefold():
+                taken.add(folded)
+                topic.aliases.append(TopicAlias(alias=alias[:200]))
         topics[slug] = topic
     session.flush()
     return topics
@@ -190,7 +210,7 @@ def _write_sections(session, merged: Merged, topics) -> dict[tuple[int, int], Se
     return rows
 
 
-def _write_mentions(session, merged: Merged, sections) -> set[int]:
+def _write_mentions(session, merged: Merged, sections, topics) -> set[int]:
     keys = {m.url_key for m in merged.mentions}
     resources = {
         r.url_key: r for r in session.scalars(select(Resource).where(Resource.url_key.in_(keys)))
@@ -223,18 +243,22 @@ def _write_mentions(session, merged: Merged, sections) -> set[int]:
                 url=facts.url,
                 url_case_uncertain=facts.url_case_uncertain,
                 anchor_inferred=facts.anchor_inferred,
+                topics=[
+                    {"topic": topics[t.slug].slug, "relevance": t.relevance, "rule": t.rule}
+                    for t in facts.topics
+                ],
             )
         )
     return {r.id for r in resources.values()}
 
 
-def _refresh_resources(session: Session, ids: set[int], vocabulary, topics) -> None:
+def _refresh_resources(session: Session, ids: set[int]) -> None:
     rows = session.scalars(
         select(Resource)
         .where(Resource.id.in_(ids))
         .options(selectinload(Resource.mentions).selectinload(Mention.section))
     )
-    section_topics = {t.id: t.slug for t in topics.values()}
+    topic_ids = {slug: id_ for slug, id_ in session.execute(select(Topic.slug, Topic.id))}
     session.execute(delete(ResourceTopic).where(ResourceTopic.resource_id.in_(ids)))
     for resource in rows.all():
         if not resource.mentions:
@@ -248,13 +272,13 @@ def _refresh_resources(session: Session, ids: set[int], vocabulary, topics) -> N
                 url_case_uncertain=m.url_case_uncertain,
                 anchor_inferred=m.anchor_inferred,
                 section_title=m.section.title if m.section else None,
-                section_topics=(section_topics[m.section.topic_id],)
-                if m.section and m.section.topic_id in section_topics
-                else (),
+                topics=tuple(
+                    Relevance(t["topic"], t["relevance"], t["rule"]) for t in m.topics or ()
+                ),
             )
             for m in resource.mentions
         ]
-        facts = describe(resource.url_key, views, vocabulary)
+        facts = describe(resource.url_key, views)
         resource.url = facts.url
         resource.url_case_uncertain = facts.url_case_uncertain
         resource.title = facts.title[:500]
@@ -262,47 +286,60 @@ def _refresh_resources(session: Session, ids: set[int], vocabulary, topics) -> N
         resource.kind_rule = facts.kind_rule
         resource.kind_confidence = facts.kind_confidence
         resource.access = facts.access
-        for slug in facts.topics:
-            if slug not in topics:
-                topics.update(_ensure_topics(session, {slug}, vocabulary))
-            session.add(ResourceTopic(resource_id=resource.id, topic_id=topics[slug].id))
+        for taught in facts.topics:
+            session.add(
+                ResourceTopic(
+                    resource_id=resource.id,
+                    topic_id=topic_ids[taught.slug],
+                    relevance=taught.relevance,
+                    rule=taught.rule,
+                )
+            )
     session.flush()
+
+
+# A stated relation outranks one from structure, which outranks one suggested by order.
+_ORIGIN_RANK = {"stated": 3, "structure": 2, "suggested-order": 1}
 
 
 def _write_prerequisites(session: Session, merged: Merged, topics) -> list[prerequisites.Rejected]:
     # Prerequisites no edition supports any more go; the rest are the other sources'.
     orphans = select(Prerequisite.id).where(~Prerequisite.evidence.any())
     session.execute(delete(Prerequisite).where(Prerequisite.id.in_(orphans)))
-    slugs = {t.id: slug for slug, t in topics.items()}
+    rows = {t.slug: t for t in topics.values()}
+    slugs = {t.id: t.slug for t in rows.values()}
     existing = {
         (slugs[p.topic_id], slugs[p.requires_id]): p for p in session.scalars(select(Prerequisite))
     }
     grouped: dict[tuple[str, str], list[prerequisites.Statement]] = defaultdict(list)
     for statement in merged.statements:
-        grouped[(statement.topic, statement.requires)].append(statement)
+        edge = (topics[statement.topic].slug, topics[statement.requires].slug)
+        if edge[0] != edge[1]:  # two spellings of one topic
+            grouped[edge].append(statement)
+
+    def best(statements: list[prerequisites.Statement]) -> list[prerequisites.Statement]:
+        rank = max(_ORIGIN_RANK[s.origin] for s in statements)
+        return [s for s in statements if _ORIGIN_RANK[s.origin] == rank]
 
     def priority(edge):
-        statements = grouped[edge]
-        stated = [s for s in statements if s.origin == "stated"]
-        return (not stated, -len({s.edition for s in statements}), edge)
+        chosen = best(grouped[edge])
+        return (-_ORIGIN_RANK[chosen[0].origin], -len({s.edition for s in chosen}), edge)
 
     kept, rejected = prerequisites.acyclic(existing, sorted(grouped, key=priority))
     for edge in kept:
-        statements = grouped[edge]
-        stated = [s for s in statements if s.origin == "stated"]
-        chosen = stated or statements
+        chosen = best(grouped[edge])
         row = existing.get(edge)
         if row is None:
-            row = Prerequisite(topic_id=topics[edge[0]].id, requires_id=topics[edge[1]].id)
+            row = Prerequisite(topic_id=rows[edge[0]].id, requires_id=rows[edge[1]].id)
             session.add(row)
-        if row.origin != "stated":  # a stated relation outranks one suggested by order
+        if _ORIGIN_RANK.get(row.origin, 0) <= _ORIGIN_RANK[chosen[0].origin]:
             rules = sorted(chosen, key=lambda s: (s.rule, s.reason))
             row.origin = chosen[0].origin
             row.rule = rules[0].rule
             row.reason = rules[0].reason
-        editions = len({s.edition for s in chosen})
-        base = prerequisites.STATED_CONFIDENCE if stated else prerequisites.SUGGESTED_CONFIDENCE
-        row.confidence = round(min(0.95, base + 0.05 * (editions - 1)), 2)
+            editions = len({s.edition for s in chosen})
+            base = max(s.confidence for s in chosen)
+            row.confidence = round(min(0.95, base + 0.05 * (editions - 1)), 2)
         for edition, sentence in sorted({(s.edition, s.sentence[:2000]) for s in chosen}):
             row.evidence.append(PrerequisiteEvidence(edition_id=edition, sentence=sentence))
     session.flush()

@@ -11,7 +11,7 @@ import json
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from kb.models import Edition, Mention, Prerequisite, Resource, Source, Topic
+from kb.models import Edition, Mention, Prerequisite, Resource, ResourceTopic, Source, Topic
 
 
 def export(session: Session) -> dict:
@@ -26,7 +26,7 @@ def export(session: Session) -> dict:
     )
     resources = session.scalars(
         select(Resource).options(
-            selectinload(Resource.topics),
+            selectinload(Resource.taught).selectinload(ResourceTopic.topic),
             selectinload(Resource.mentions).selectinload(Mention.section),
         )
     )
@@ -34,7 +34,14 @@ def export(session: Session) -> dict:
         "sources": sorted((_source(s) for s in sources), key=lambda s: s["id"]),
         "topics": sorted(
             (
-                {"slug": t.slug, "name": t.name, "aliases": sorted(a.alias for a in t.aliases)}
+                {
+                    "slug": t.slug,
+                    "name": t.name,
+                    "aliases": sorted(a.alias for a in t.aliases),
+                    "origin": t.origin,
+                    "confidence": t.confidence,
+                    "reason": t.reason,
+                }
                 for t in topics
             ),
             key=lambda t: t["slug"],
@@ -74,6 +81,7 @@ def _prerequisite(prerequisite: Prerequisite) -> dict:
         "topic": prerequisite.topic.slug,
         "requires": prerequisite.requires.slug,
         "origin": prerequisite.origin,
+        "rule": prerequisite.rule,
         "reason": prerequisite.reason,
         "confidence": prerequisite.confidence,
         "evidence": [
@@ -93,7 +101,13 @@ def _resource(resource: Resource) -> dict:
         "kind_confidence": resource.kind_confidence,
         "access": resource.access,
         "url_case_uncertain": resource.url_case_uncertain,
-        "topics": sorted(t.slug for t in resource.topics),
+        "topics": sorted(
+            (
+                {"topic": link.topic.slug, "relevance": link.relevance, "rule": link.rule}
+                for link in resource.taught
+            ),
+            key=lambda link: link["topic"],
+        ),
         "mentions": [
             {
                 "edition": m.edition_id,

@@ -34,7 +34,12 @@ NAMING_CONVENTION = {
 }
 
 EDITION_FORMATS = ("jekyll-markdown", "markdown", "text", "lynx", "html")
-PREREQUISITE_ORIGINS = ("stated", "suggested-order", "curated", "inferred")
+# stated: a sentence says it; structure: a Prerequisites section or column, a conditioning
+# heading, a curriculum's stages; the rest are not derived from a guide's words.
+# suggested-order: a curriculum's stages put one before the other.
+PREREQUISITE_ORIGINS = ("stated", "structure", "suggested-order", "curated", "inferred")
+# vocabulary: the base vocabulary's; discovered: introduced by a guide (kb.extraction.topics).
+TOPIC_ORIGINS = ("vocabulary", "discovered")
 ACCESS = ("free", "paid", "unknown")
 
 
@@ -97,13 +102,17 @@ class Section(Base):
 
 
 class Topic(Base):
-    """A concept or skill a guide teaches (Python, linear algebra, CNN, MNIST...)."""
+    """A concept or skill a guide teaches (Python, linear algebra, CNN, MNIST...): from the base
+    vocabulary, or discovered in a guide, with how sure the discovery is and why."""
 
     __tablename__ = "topic"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     slug: Mapped[str] = mapped_column(String(100), unique=True)
     name: Mapped[str] = mapped_column(String(200))
+    origin: Mapped[str] = mapped_column(String(12), default="vocabulary")
+    confidence: Mapped[float] = mapped_column(Float, default=1.0)
+    reason: Mapped[str | None] = mapped_column(String(500))  # where a guide introduces it
 
     aliases: Mapped[list[TopicAlias]] = relationship(
         back_populates="topic", order_by="TopicAlias.alias", cascade="all, delete-orphan"
@@ -181,7 +190,10 @@ class Resource(Base):
     mentions: Mapped[list[Mention]] = relationship(
         back_populates="resource", order_by="(Mention.edition_id, Mention.position)"
     )
-    topics: Mapped[list[Topic]] = relationship(secondary="resource_topic", order_by="Topic.slug")
+    topics: Mapped[list[Topic]] = relationship(
+        secondary="resource_topic", order_by="Topic.slug", viewonly=True
+    )
+    taught: Mapped[list[ResourceTopic]] = relationship(viewonly=True)
 
 
 class Mention(Base):
@@ -207,6 +219,8 @@ class Mention(Base):
     # True where the edition does not mark where the link text ends (a text dump), so the
     # anchor is a guess and loses to exact anchors when the resource's title is chosen.
     anchor_inferred: Mapped[bool] = mapped_column(Boolean, default=False)
+    # What this mention says its resource teaches: [{"topic": slug, "relevance", "rule"}].
+    topics: Mapped[list | None] = mapped_column(JSON)
 
     resource: Mapped[Resource] = relationship(back_populates="mentions")
     edition: Mapped[Edition] = relationship()
@@ -214,7 +228,8 @@ class Mention(Base):
 
 
 class ResourceTopic(Base):
-    """Which topics a resource teaches."""
+    """Which topics a resource teaches, how surely (`relevance`, 0 to 1), and the evidence's
+    rule (the topic named in its anchor, its URL, the sentence recommending it...)."""
 
     __tablename__ = "resource_topic"
 
@@ -224,6 +239,10 @@ class ResourceTopic(Base):
     topic_id: Mapped[int] = mapped_column(
         ForeignKey("topic.id", ondelete="CASCADE"), primary_key=True, index=True
     )
+    relevance: Mapped[float] = mapped_column(Float, default=1.0)
+    rule: Mapped[str] = mapped_column(String(40), default="anchor")
+
+    topic: Mapped[Topic] = relationship(viewonly=True)
 
 
 class Example(Base):

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from kb.vocabulary import TOKEN
+from kb.extraction.vocabulary import TOKEN
 
 # Editions of one post measured 0.4-0.6 between them; two posts on one subject 0.1-0.2.
 SAME_POST = 0.3
