@@ -382,6 +382,7 @@ class Job(Base):
         CheckConstraint("learner_id IS NULL OR maintainer_id IS NULL", name="one_owner"),
         Index("ix_job_status_created_at", "status", "created_at"),
         Index("ix_job_learner_id_created_at", "learner_id", "created_at"),
+        Index("ix_job_client_address_created_at", "client_address", "created_at"),
     )
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
@@ -405,6 +406,7 @@ class Job(Base):
         ForeignKey("maintainer.id", ondelete="SET NULL"), index=True
     )
     gpu_share: Mapped[float] = mapped_column(Float, default=0.0)  # of a GPU it asks its executor
+    client_address: Mapped[str | None] = mapped_column(String(64))  # whence the API was asked
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     heartbeat_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

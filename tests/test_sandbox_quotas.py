@@ -34,22 +34,28 @@ def sessions(database_url):
         yield made
 
 
-def burst(app, headers: list[dict[str, str]], each: int, body=JOB) -> Counter:
-    """`each` submissions per identity, all identities at once, each from its own thread."""
+def burst(
+    app, headers: list[dict[str, str]], each: int, body=JOB, *, one_address: bool = False
+) -> Counter:
+    """`each` submissions per identity, all identities at once, each from its own thread and,
+    unless `one_address`, its own address."""
     answers: Counter = Counter()
     start = threading.Barrier(len(headers))
 
-    def submit(header: dict[str, str]) -> None:
+    def submit(number: int, header: dict[str, str]) -> None:
+        address = "192.0.2.1" if one_address else f"192.0.2.{number + 1}"
         client = app.test_client()
         start.wait()
         for _ in range(each):
-            response = client.post(f"{V1}/jobs", json=body, headers=header)
+            response = client.post(
+                f"{V1}/jobs", json=body, headers=header, environ_base={"REMOTE_ADDR": address}
+            )
             answers[response.status_code] += 1
             if response.status_code in (429, 503):
                 assert int(response.headers["Retry-After"]) >= 1
                 assert response.mimetype == "application/problem+json"
 
-    threads = [threading.Thread(target=submit, args=(header,)) for header in headers]
+    threads = [threading.Thread(target=submit, args=pair) for pair in enumerate(headers)]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -84,6 +90,25 @@ def test_twenty_learners_at_once_stay_within_the_queue_cap(app, sessions):
     grace = new_maintainer(sessions, "Grace")
     full = app.test_client().post(f"{V1}/jobs", json=JOB, headers=grace)
     assert full.status_code == 503 and "full" in full.json["detail"], "the cap holds maintainers"
+
+
+def test_learners_at_one_address_share_a_few_learners_quota(app, sessions):
+    learners = [new_learner(sessions, f"token {n}") for n in range(20)]
+    answers = burst(app, [headers for _, headers in learners], each=10, one_address=True)
+    queued = active(sessions)
+    print(f"20 learners at one address, 10 submissions each at once: {dict(answers)}")
+    assert answers == {202: 8, 429: 192}, "4 learners' quota (KB_QUOTA_PER_ADDRESS) of 2 jobs"
+    assert sum(queued.values()) == 8 and max(queued.values()) <= 2
+    _, elsewhere = new_learner(sessions, "elsewhere")
+    other = app.test_client().post(
+        f"{V1}/jobs", json=JOB, headers=elsewhere, environ_base={"REMOTE_ADDR": "198.51.100.7"}
+    )
+    assert other.status_code == 202, "another address is not held by this one"
+    _, newcomer = new_learner(sessions, "one more token")
+    refused = app.test_client().post(
+        f"{V1}/jobs", json=JOB, headers=newcomer, environ_base={"REMOTE_ADDR": "192.0.2.1"}
+    )
+    assert "all learners at your address (192.0.2.1)" in refused.json["detail"]
 
 
 def test_a_day_s_cpu_seconds_count_limits_while_queued_and_time_taken_once_ended(

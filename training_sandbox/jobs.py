@@ -73,6 +73,7 @@ def submit(
     script: str | None = None,
     owner: Identity | None = None,
     gpu_share: float = 0.0,
+    client_address: str | None = None,
 ) -> Job:
     """A new queued job. An example's parameters are validated and completed with the defaults
     (`catalog.UnknownExample`, `catalog.InvalidParams`); a script takes no parameters. A job
@@ -95,6 +96,7 @@ def submit(
         learner_id=owner.id if owner_role == "learner" else None,
         maintainer_id=owner.id if owner_role == "maintainer" else None,
         gpu_share=gpu_share,
+        client_address=client_address,
     )
     session.add(job)
     session.flush()

@@ -36,11 +36,13 @@ class JobService:
         params: Mapping[str, object] | None = None,
         script: str | None = None,
         timeout_seconds: float | None = None,
+        client_address: str | None = None,
         hand_off: bool = True,
     ) -> Job:
         """Queue a job of `example` (its `params` validated) or of `script`, within the owner's
-        quotas and the queue's cap, and hand it to the configured executor. `hand_off=False`:
-        the caller runs it itself, at once (`kb sandbox run`), outside the queue's cap."""
+        quotas (and those of the `client_address` it comes from) and the queue's cap, and hand
+        it to the configured executor. `hand_off=False`: the caller runs it itself, at once
+        (`kb sandbox run`), outside the queue's cap."""
         if script is not None and not owner.curates:
             raise NotAllowed("only maintainers may run their own scripts")
         limit = self.settings.timeout_seconds
@@ -65,6 +67,7 @@ class JobService:
                 gpu_share=share,
                 quotas=self.settings.quotas,
                 now=jobs.now(),
+                client_address=client_address,
             )
         job = jobs.submit(
             self.session,
@@ -75,6 +78,7 @@ class JobService:
             script=script,
             owner=owner if owner.role != "operator" else None,
             gpu_share=share,
+            client_address=client_address,
         )
         self.session.commit()
         if hand_off:

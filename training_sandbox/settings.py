@@ -26,6 +26,7 @@ class Quotas:
     active_jobs: int  # KB_QUOTA_ACTIVE_JOBS: a learner's jobs queued or running at once
     cpu_seconds: float  # KB_QUOTA_CPU_SECONDS: a learner's CPU job seconds in any 24 hours
     gpu_seconds: float  # KB_QUOTA_GPU_SECONDS: a learner's GPU seconds (times its share) in 24 h
+    per_address: int  # KB_QUOTA_PER_ADDRESS: learners whose quota all learners at one address share
     queue_cap: int  # KB_SANDBOX_QUEUE_CAP: jobs queued or running at once, everyone's together
 
 
@@ -62,6 +63,7 @@ class Settings:
                 active_jobs=int(_positive(environ, "KB_QUOTA_ACTIVE_JOBS", 2)),
                 cpu_seconds=_positive(environ, "KB_QUOTA_CPU_SECONDS", 4 * 3600.0),
                 gpu_seconds=_positive(environ, "KB_QUOTA_GPU_SECONDS", 3600.0),
+                per_address=int(_positive(environ, "KB_QUOTA_PER_ADDRESS", 4)),
                 queue_cap=int(_positive(environ, "KB_SANDBOX_QUEUE_CAP", 50)),
             ),
             inherited={name: environ[name] for name in INHERITED if name in environ},

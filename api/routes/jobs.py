@@ -227,14 +227,16 @@ class EventsQuery(BaseModel):
 )
 @limiter.limit("30 per minute")
 def create_job(body: NewJob):
-    """Queues the job, within the learner's quotas (429 past them) and the queue's cap (503),
-    and hands it to the executor; follow it at its `Location`."""
+    """Queues the job, within the learner's quotas and those of all learners at the caller's
+    address (429 past them) and the queue's cap (503), and hands it to the executor; follow it
+    at its `Location`."""
     job = _service().start(
         required(STARTERS),
         example=body.example,
         params=body.params,
         script=body.script,
         timeout_seconds=body.timeout_seconds,
+        client_address=request.remote_addr,
     )
     return _out(job), 202, {"Location": f"{request.root_path}/api/v1/jobs/{job.id}"}
 

@@ -101,7 +101,7 @@ class NextQuery(BaseModel):
     summary="Create a learner",
     tags=["learners"],
 )
-@limiter.limit("30 per minute")
+@limiter.limit("30 per minute;300 per day")
 def create_learner(body: NewLearner):
     """Returns the learner with a secret `token`, needed by every other learner operation."""
     catalog = knowledge.catalog()
