@@ -35,7 +35,7 @@ from api.terminal import printable
 from kb import config, db
 from kb.errors import InputError
 from kb.identities import OPERATOR
-from kb.models import FINISHED_STATUSES
+from kb.models import FINISHED_STATUSES, JobEvent
 from training_sandbox import jobs
 from training_sandbox.executors.local import serve
 from training_sandbox.inside import catalog
@@ -275,7 +275,7 @@ def _follow(
 ) -> str:
     """Show the job's epochs as they are stored until it ends; its final status. Ctrl-C
     cancels it."""
-    console = Console(stderr=True, markup=False, highlight=False)
+    console = Console(stderr=True, markup=False, highlight=False, soft_wrap=True)
     columns = [
         TextColumn("{task.description}", markup=False),
         BarColumn(),
@@ -293,7 +293,7 @@ def _follow(
                     job = jobs.get(session, job_id)
                     for event in jobs.events(session, job_id, after=after):
                         after = event.seq
-                        _show(progress, task, console, job_id, event.data)
+                        _show(progress, task, console, job_id, event)
                 if job.status in FINISHED_STATUSES:
                     return job.status
                 if runner is not None and not runner.is_alive():
@@ -308,11 +308,10 @@ def _follow(
                 console.print(f"cancelling job {job_id}...")
 
 
-def _show(
-    progress: Progress, task: TaskID, console: Console, job_id: str, data: dict[str, Any]
-) -> None:
-    """One event of the job, as it goes: whatever it says is shown as text."""
-    kind = data.get("event")
+def _show(progress: Progress, task: TaskID, console: Console, job_id: str, event: JobEvent) -> None:
+    """One event of the job, as it goes: whatever it says is shown as text, and a script's
+    words as its own."""
+    kind, data = event.kind, event.data
     if kind == "started":
         device = printable(str(data.get("device", "?")))
         progress.update(task, description=f"job {job_id} on {device}")
@@ -324,7 +323,8 @@ def _show(
         )
         progress.update(task, total=epoch.epochs, completed=epoch.epoch, metrics=shown)
     elif kind in ("requeued", "error", "dropped"):
-        console.print(f"job {job_id}: {kind}: {printable(str(data.get('message', '')))}")
+        said = " (reported by the script)" if event.origin == "script" else ""
+        console.print(f"job {job_id}: {kind}{said}: {printable(str(data.get('message', '')))}")
 
 
 def _valid_epoch(data: dict[str, Any]):

@@ -80,10 +80,13 @@ def test_a_script_s_claims_and_log_are_shown_as_text(sandbox, tmp_path):
         "print(json.dumps({'event': 'started', 'device': '[bold]gpu[/bold]\\x1b[2J'}))\n"
         "print(json.dumps({'event': 'result', 'metrics': {'test_accuracy': 1.0}}))\n"
         "print('hello \\x1b]0;owned\\x07 from the script')\n"
+        "print(json.dumps({'event': 'error', 'message': 'worker lost \\u202e0.99 \\u200b'}))\n"
     )
     ran = sandbox.invoke(main, ["sandbox", "run", "--script", str(script)])
     assert ran.exit_code == 0, ran.output
     assert "\x1b" not in ran.output and "\\x1b" in ran.output
+    assert "error (reported by the script): worker lost \\u202e0.99 \\u200b" in ran.output
+    assert "\u202e" not in ran.output and "\u200b" not in ran.output
     assert "the script reported (its own words, unchecked):" in ran.output
     assert "device: [bold]gpu[/bold]\\x1b[2J" in ran.output
     assert "hello \\x1b]0;owned\\x07 from the script" in ran.output
