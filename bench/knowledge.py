@@ -114,8 +114,10 @@ def main() -> int:
                 for edge in result.wrong_edges:
                     found = stored[(edge.topic, edge.requires)]
                     evidence = found["evidence"][0]["sentence"][:110] if found["evidence"] else ""
-                    print(f"    wrong: {edge.topic} requires {edge.requires} ({found['rule']}: "
-                          f"{evidence})")
+                    print(
+                        f"    wrong: {edge.topic} requires {edge.requires} ({found['rule']}: "
+                        f"{evidence})"
+                    )
                 for url, ours, theirs in result.wrong_kinds:
                     print(f"    kind: {ours} (annotated {theirs}) {url}")
     for part, total in totals.items():

@@ -158,7 +158,7 @@ def test_download_goes_through_keras_datasets_when_allowed(empty_places, monkeyp
     assert mnist.train[0].shape == (2, 28, 28, 1) and mnist.test[1].tolist() == [3]
 
 
-def test_fetch_downloads_only_what_is_missing_and_only_when_allowed(empty_places, monkeypatch):
+def test_fetch_downloads_only_when_allowed(empty_places, monkeypatch):
     from training_sandbox.inside.models import keras
 
     downloads = []
@@ -174,12 +174,21 @@ def test_fetch_downloads_only_what_is_missing_and_only_when_allowed(empty_places
     assert downloads == []
     monkeypatch.setenv("KB_ALLOW_DOWNLOADS", "1")
     datasets.fetch("mnist")
-    assert downloads == ["mnist"]
     datasets.fetch("notmnist")  # keras.datasets has none: left for the job to report
-    local, _ = empty_places
-    _write_mnist_idx(local / "mnist")
-    datasets.fetch("mnist")  # already in KB_DATASETS_DIR
     assert downloads == ["mnist"]
+
+
+def test_to_download_only_what_can_be_and_is_in_no_folder(empty_places):
+    local, cache = empty_places
+    folders = datasets.Folders(local, cache)
+    assert datasets.to_download("mnist", folders) and datasets.to_download("cifar10", folders)
+    assert not datasets.to_download("notmnist", folders)  # keras.datasets has none
+    assert not datasets.to_download("digits", folders)  # inside scikit-learn
+    _write_mnist_idx(local / "mnist")
+    assert not datasets.to_download("mnist", folders)
+    assert datasets.to_download(
+        "mnist", datasets.Folders(None, cache)
+    )  # only the cache is looked in
 
 
 def test_keras_cache_fallback(empty_places, no_network):

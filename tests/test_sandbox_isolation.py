@@ -12,6 +12,7 @@ import json
 import os
 import resource
 import socket
+import subprocess
 import sys
 import time
 import uuid
@@ -21,7 +22,7 @@ from typing import Any
 import pytest
 
 from kb.config import INSTANCE_DIR, PROJECT_ROOT
-from training_sandbox import isolation
+from training_sandbox import cgroups, isolation, syscall_filter
 from training_sandbox.cgroups import JobCgroups
 from training_sandbox.isolation import IsolationUnavailable, Limits, Outcome, Share
 
@@ -95,7 +96,7 @@ class Job:
         return sorted(
             str(path.relative_to(self.folder))
             for path in self.folder.rglob("*")
-            if path.name not in ("passwd", "group", "fs")
+            if path.name not in ("passwd", "group")
         )
 
 
@@ -189,6 +190,61 @@ while True:
 
 
 @needs_bubblewrap
+@pytest.mark.skipif(not _pids_cgroup_usable(), reason="no cgroups to give a job a weight")
+def test_a_job_weighs_a_quarter_of_other_processes_on_the_cpu(tmp_path: Path) -> None:
+    started, seen = [], []
+
+    def on_line(line: str) -> None:  # the job is up: which cpu cgroup is its launcher in?
+        cgroup = Path(f"/proc/{started[0]}/cgroup").read_text().splitlines()
+        group = next(
+            line.split(":", 2)[2] for line in cgroup if "cpu" in line.split(":")[1].split(",")
+        )
+        seen.append(cgroups.CGROUP_ROOT / "cpu" / group.lstrip("/"))
+        seen.append((seen[0] / "cpu.shares").read_text().strip())
+
+    script = tmp_path / "script.py"
+    script.write_text("import time\nprint('up', flush=True)\ntime.sleep(2)\n")
+    (tmp_path / "job").mkdir()
+    outcome = isolation.run(
+        [sys.executable, "script.py"],
+        folder=tmp_path / "job",
+        limits=Limits(wall_seconds=20),
+        env={},
+        inputs={"script.py": script},
+        trusted=False,
+        on_line=on_line,
+        on_start=started.append,
+    )
+
+    assert outcome.reason == "exited" and outcome.returncode == 0, outcome.stderr_tail
+    group, shares = seen
+    assert group.name.startswith(cgroups.PREFIX) and shares == str(cgroups.CPU_SHARES)
+    assert not group.exists(), "removed at the job's end"
+
+
+@pytest.mark.skipif(not _pids_cgroup_usable(), reason="no cgroups here")
+def test_job_cgroups_a_killed_worker_left_are_removed_and_others_kept(monkeypatch) -> None:
+    gone = subprocess.Popen(["true"])
+    gone.wait()
+    with JobCgroups(memory_bytes=2**30, processes=64) as own:
+        parent = own.pids.parent
+        left = parent / f"{cgroups.PREFIX}{gone.pid}-{uuid.uuid4().hex[:12]}"
+        busy = parent / f"{cgroups.PREFIX}{gone.pid}-{uuid.uuid4().hex[:12]}"
+        left.mkdir()
+        busy.mkdir()
+        sleeper = subprocess.Popen(["sleep", "60"])
+        (busy / "cgroup.procs").write_text(str(sleeper.pid))
+        assert (own.cpu / "cpu.shares").read_text().strip() == str(cgroups.CPU_SHARES)
+        monkeypatch.setattr(cgroups, "LEFT_BEHIND_SECONDS", -1)
+        with JobCgroups(memory_bytes=2**30, processes=64):
+            assert not left.exists(), "its worker is gone and it is empty"
+            assert busy.exists() and own.pids.exists(), "a process in it, or its worker alive"
+        sleeper.kill()
+        sleeper.wait()
+        busy.rmdir()
+
+
+@needs_bubblewrap
 def test_memory_bomb_stops_at_the_memory_limit(job: Job) -> None:
     code = """
 chunks = []
@@ -253,8 +309,7 @@ finally:
         "stopped for creating more than the 10,000 files its work folder and /tmp may hold"
     )
     assert job.lines == [] or int(job.lines[-1]) <= 10_000
-    assert job.host_files() == [] and job.leftovers() == []
-    assert not any((job.folder / "fs").iterdir()), "nothing of it on the host's disk"
+    assert job.host_files() == [] and job.leftovers() == [], "nothing of it on the host's disk"
 
 
 def _host_sockets() -> list[str]:
@@ -342,6 +397,7 @@ def test_listing_shows_the_system_and_the_runtime_only(job: Job) -> None:
 def test_no_network(job: Job) -> None:
     code = """
 import socket
+import subprocess
 for address in [("127.0.0.1", 5432), ("1.1.1.1", 80)]:
     try:
         socket.create_connection(address, timeout=3)
@@ -360,11 +416,12 @@ for address in [("127.0.0.1", 5432), ("1.1.1.1", 80)]:
 @needs_bubblewrap
 def test_the_download_step_alone_has_the_network_and_a_writable_share(job: Job, tmp_path: Path):
     cache = tmp_path / "keras"
-    (cache / "datasets").mkdir(parents=True)
+    cache.mkdir()
     code = """
 import os, socket
 socket.create_connection(("127.0.0.1", 5432), timeout=3).close()
 folder = os.environ["KERAS_HOME"]
+os.makedirs(os.path.join(folder, "datasets"))
 open(os.path.join(folder, "datasets", "mnist.npz"), "w").write("downloaded")
 print("fetched", folder)
 """
@@ -409,6 +466,36 @@ else:
     assert "wrote" not in said.values(), said
     assert (datasets / "mnist.txt").read_text() == "pixels"
     assert sorted(p.name for p in datasets.iterdir()) == ["mnist.txt"]
+
+
+@needs_bubblewrap
+@pytest.mark.skipif(syscall_filter.program() is None, reason="no system-call filter here")
+def test_the_kernel_s_rarely_needed_interfaces_are_refused_to_the_job_and_its_children(
+    job: Job,
+) -> None:
+    code = f"""
+import ctypes, errno, json, os, subprocess, sys
+libc = ctypes.CDLL(None, use_errno=True)
+
+def call(number):
+    failed = libc.syscall(number, 0, 0, 0, 0, 0) < 0
+    return errno.errorcode.get(ctypes.get_errno()) if failed else "ok"
+
+denied = {dict(syscall_filter.DENIED)!r}
+if sys.argv[1:] == ["child"]:
+    print(json.dumps({{name: call(number) for name, number in denied.items()}}))
+else:
+    print(json.dumps({{"getppid": call(110), "open": sorted(os.listdir("/proc/self/fd"))}}))
+    sys.stdout.flush()
+    subprocess.run([sys.executable, __file__, "child"])
+"""
+    outcome = job.run(code, Limits(wall_seconds=30))
+
+    assert outcome.reason == "exited" and outcome.returncode == 0, outcome.stderr_tail
+    first, child = (json.loads(line) for line in job.lines)
+    assert first["getppid"] == "ok"
+    assert first["open"] == ["0", "1", "2", "3"], "no descriptor of the host's (3: the listing)"
+    assert set(child.values()) == {"EPERM"} and len(child) == len(syscall_filter.DENIED)
 
 
 @needs_bubblewrap

@@ -28,7 +28,7 @@ from tests.sandbox_helpers import (
     use_sandbox_env,
     wait_for,
 )
-from training_sandbox import job_run, jobs, work_folders
+from training_sandbox import job_output, job_run, jobs, work_folders
 from training_sandbox.isolation import Outcome
 from training_sandbox.job_run import JobRunner, final_status
 
@@ -335,6 +335,50 @@ def test_a_script_cannot_write_system_events_nor_the_job_s_own_figures(sessions,
 
 
 @needs_bubblewrap
+def test_events_that_cannot_be_stored_as_they_are_are_cleaned_or_logged(sessions, settings):
+    script = r"""
+import sys
+lines = [
+    '{"event": "started", "device": "gpu\\u0000\\ud800", "big": 1e999, "nan": NaN}',
+    '{"event": "epoch", "deep": ' + "[" * 17 + "]" * 17 + "}",
+    '{"event": "epoch", "deep": ' + "[" * 5000 + "]" * 5000 + "}",
+    '{"event": "epoch", "big": ' + "9" * 5000 + "}",
+    '{"epoch": 1, "event": "epoch"}',
+    '{"event": "result", "metrics": {"accuracy\\u0000": 0.5}}',
+]
+print("\n".join(lines))
+sys.stderr.write("nul \x00 in the log\n")
+"""
+    job_id = submit(sessions, script=script)
+    assert run_job(sessions, settings, job_id) == "succeeded"
+    row = job_row(sessions, job_id)
+    with sessions() as session:
+        stored = [(e.kind, e.data) for e in jobs.events(session, job_id)]
+    assert stored == [
+        ("started", {"event": "started", "device": "gpu\ufffd\ufffd", "big": None, "nan": None}),
+        ("result", {"event": "result", "metrics": {"accuracy\ufffd": 0.5}}),
+    ]
+    assert row.claims["device"] == "gpu\ufffd\ufffd"
+    assert row.log.count('"deep": ') == 2 and '{"epoch": 1, "event": "epoch"}' in row.log
+    assert "nul \ufffd in the log" in row.log and "\x00" not in row.log
+
+
+@needs_bubblewrap
+def test_a_runner_that_fails_fails_its_job_and_the_worker_goes_on(sessions, settings, monkeypatch):
+    broken, fine = (submit(sessions, example="mnist_logreg", params=QUICK) for _ in range(2))
+
+    def fails(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(job_run.isolation, "run", fails)
+    assert run_job(sessions, settings, broken) == "failed"
+    row = job_row(sessions, broken)
+    assert row.status == "failed" and "No space left on device" in row.error
+    monkeypatch.undo()
+    assert run_job(sessions, settings, fine) == "succeeded"
+
+
+@needs_bubblewrap
 def test_a_million_event_lines_are_bounded_and_the_limit_holds(sessions, settings, tmp_path):
     script = """
 import json, sys
@@ -352,7 +396,7 @@ for _ in range(1_000_000):
         stored = jobs.events(session, job_id, limit=100_000)
     print(f"1,000,000 event lines -> {status} after {took:.1f} s, {len(stored)} rows: {row.error}")
     assert status in ("failed", "succeeded") and took < 25
-    assert len(stored) <= job_run.EVENT_BURST + job_run.EVENTS_PER_SECOND * took + 1
+    assert len(stored) <= job_output.EVENT_BURST + job_output.EVENTS_PER_SECOND * took + 1
     assert stored[-1].kind == "dropped" and stored[-1].origin == "system"
     assert stored[-1].data["count"] > 900_000 or "printing more than" in row.error
     assert list((tmp_path / "sandbox").iterdir()) == [], "the work folder is gone"
@@ -370,7 +414,7 @@ raise SystemExit(3)
     job_id = submit(sessions, script=script)
     assert run_job(sessions, settings, job_id) == "failed"
     row = job_row(sessions, job_id)
-    assert len(row.log) <= job_run.LOG_TAIL_CHARS
+    assert len(row.log) <= job_output.LOG_TAIL_CHARS
     assert "line 19999\n" in row.log and "line 0\n" not in row.log
     assert "to stderr" in row.log and "status 3" in row.error
 

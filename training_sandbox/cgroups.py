@@ -1,8 +1,12 @@
-"""A memory and a pids cgroup (cgroup v1) of a sandbox job's own, where they can be created.
+"""A memory, a pids and a cpu cgroup (cgroup v1) of a sandbox job's own, where they can be
+created.
 
 Each is created under the caller's own cgroup of that controller, so that the limits of the
-machine's or container's cgroups still hold, and removed when the job ends. Where a controller is
-not mounted or not writable the job does without it (`isolation` falls back to rlimits).
+machine's or container's cgroups still hold, and removed when the job ends; the empty ones a
+killed worker left behind are removed by the next job. Where a controller is not mounted or not
+writable the job does without it (`isolation` falls back to rlimits). The cpu cgroup gives a job
+a quarter of the weight of the machine's other processes, so that the API and the workers stay
+responsive while jobs train.
 """
 
 from __future__ import annotations
@@ -19,19 +23,23 @@ from types import TracebackType
 logger = logging.getLogger(__name__)
 
 CGROUP_ROOT = Path("/sys/fs/cgroup")
+PREFIX = "kb-sandbox-"
+CPU_SHARES = 256  # of the default 1024
+LEFT_BEHIND_SECONDS = 60  # an empty job cgroup this old belongs to no job being set up
 
 
 class JobCgroups:
     """The job's cgroups; use as a context manager, which removes them at its end."""
 
     def __init__(self, memory_bytes: int, processes: int) -> None:
-        name = f"kb-sandbox-{uuid.uuid4().hex[:12]}"
+        name = f"{PREFIX}{os.getpid()}-{uuid.uuid4().hex[:12]}"  # the pid: see _remove_left_behind
         # Without swap accounting memsw is absent; the memory limit alone then applies.
         self.memory = _create("memory", name, {"memory.limit_in_bytes": memory_bytes})
         if self.memory is not None:
             with suppress(OSError):
                 (self.memory / "memory.memsw.limit_in_bytes").write_text(str(memory_bytes))
         self.pids = _create("pids", name, {"pids.max": processes})
+        self.cpu = _create("cpu", name, {"cpu.shares": CPU_SHARES})
 
     def __enter__(self) -> JobCgroups:
         return self
@@ -76,13 +84,15 @@ class JobCgroups:
                 try:
                     group.rmdir()
                     break
+                except FileNotFoundError:
+                    break
                 except OSError:
                     time.sleep(0.02)
             else:
                 logger.warning("could not remove the job cgroup %s", group)
 
     def _groups(self) -> list[Path]:
-        return [group for group in (self.memory, self.pids) if group is not None]
+        return [group for group in (self.memory, self.pids, self.cpu) if group is not None]
 
 
 def _create(controller: str, name: str, settings: dict[str, int]) -> Path | None:
@@ -92,7 +102,9 @@ def _create(controller: str, name: str, settings: dict[str, int]) -> Path | None
             for line in Path("/proc/self/cgroup").read_text().splitlines()
             if controller in line.split(":", 2)[1].split(",")
         )
-        group = CGROUP_ROOT / controller / own.lstrip("/") / name
+        parent = CGROUP_ROOT / controller / own.lstrip("/")
+        _remove_left_behind(parent)
+        group = parent / name
         group.mkdir()
     except (OSError, StopIteration):
         logger.info("no %s cgroup for sandbox jobs here; using rlimits", controller)
@@ -105,6 +117,29 @@ def _create(controller: str, name: str, settings: dict[str, int]) -> Path | None
         logger.info("cannot set limits on a %s cgroup here; using rlimits", controller)
         return None
     return group
+
+
+def _remove_left_behind(parent: Path) -> None:
+    """Remove the job cgroups of workers killed before they could: those whose worker is gone,
+    with no process left (rmdir fails on the others) and old enough not to be a job's being set
+    up by a worker this process cannot see."""
+    cutoff = time.time() - LEFT_BEHIND_SECONDS
+    for group in parent.glob(f"{PREFIX}*"):
+        with suppress(OSError, ValueError):
+            creator = int(group.name.removeprefix(PREFIX).split("-")[0])
+            if not _alive(creator) and group.stat().st_mtime < cutoff:
+                group.rmdir()
+                logger.info("removed the job cgroup %s, left behind", group)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def _counted(path: Path, key: str) -> bool:

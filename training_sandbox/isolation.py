@@ -60,12 +60,14 @@ import sys
 import tempfile
 import time
 import warnings
-from collections.abc import Callable, Mapping, Sequence
-from contextlib import suppress
+import zlib
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 
 import training_sandbox
+from training_sandbox import syscall_filter
 from training_sandbox.cgroups import JobCgroups
 
 logger = logging.getLogger(__name__)
@@ -73,6 +75,8 @@ logger = logging.getLogger(__name__)
 JOB_DIR = "/job"  # the work folder, as the job sees it
 JOB_CODE = "/opt/kb"  # holds training_sandbox/__init__.py and training_sandbox/inside/
 JOB_UID = JOB_GID = 65534  # the job's user inside its user namespace: not root
+JOB_HOST_UIDS, JOB_HOST_UID_RANGE = 1_000_000, 1_000_000  # its unprivileged user on the host
+STAGE = "/mnt"  # where, in the job's own mount namespace, its view is built
 STDERR_TAIL_BYTES = 4096
 LONGEST_LINE_BYTES = 64 * 1024  # a longer line is handed over in pieces, so memory stays bounded
 CHECK_SECONDS = 0.2  # how often the wall clock, limits and cancel are checked
@@ -179,8 +183,11 @@ def _probe() -> Containment:
             view = _View(Path(folder), contained, Limits(), {}, (), network=False)
             view.prepare()
             try:
-                probe = [*view.command(), "/bin/true"]
-                subprocess.run(probe, capture_output=True, timeout=30, check=True)
+                with _syscall_filter() as syscalls:
+                    probe = view.command(["/bin/true"], 2, syscalls)
+                    subprocess.run(
+                        probe, capture_output=True, timeout=30, check=True, pass_fds=_fds(syscalls)
+                    )
             except (OSError, subprocess.SubprocessError) as error:
                 logger.warning("bubblewrap (private fs: %s) is not usable: %s", private_fs, error)
                 continue
@@ -188,9 +195,28 @@ def _probe() -> Containment:
     return Containment(None, False)
 
 
+@dataclass(frozen=True)
+class _Entry:
+    """One thing of the job's file system: a host path shown read-only at `dest`, a symbolic
+    link, or a writable share."""
+
+    dest: str
+    source: str | None = None
+    link: str | None = None  # a symbolic link's target
+    optional: bool = False  # left out where the host lacks it
+    writable: bool = False
+
+
 class _View:
     """The command that builds a job's view of the machine, then runs it: under bubblewrap, a
-    list of what it may see; without, the host as it is."""
+    list of what it may see (`entries`); without, the host as it is.
+
+    Where this process is root, the view is built by root in a mount namespace of the job's
+    own (a read-only tmpfs holding read-only binds, and the job's bounded tmpfs), and only then
+    does bubblewrap run, as the job's own unprivileged user of the host (`host_uid`): what the
+    kernel checks by the host's user id (sysctls, keyrings, per-user counts) is then the job's,
+    never root's. Otherwise bubblewrap binds the same entries itself, as the calling user.
+    """
 
     def __init__(
         self,
@@ -203,6 +229,9 @@ class _View:
     ) -> None:
         self.folder, self.contained, self.limits = folder, contained, limits
         self.inputs, self.shares, self.network = inputs, shares, network
+        # Each job its own unprivileged user of the host, so that per-user limits are per job.
+        self.host_uid = JOB_HOST_UIDS + zlib.crc32(str(folder).encode()) % JOB_HOST_UID_RANGE
+        self.syscalls: int | None = None  # see `command`
 
     @property
     def bubblewrapped(self) -> bool:
@@ -210,8 +239,14 @@ class _View:
 
     @property
     def private_fs(self) -> Path:
-        """Where the job's tmpfs is mounted, in the job's own mount namespace."""
-        return self.folder / "fs"
+        """Where the job's tmpfs is mounted, in the job's own mount namespace: on a staging
+        tmpfs over /mnt there, which the job's unprivileged user can reach (the caller's folder
+        is root's alone)."""
+        return Path(STAGE) / "fs"
+
+    @property
+    def view_root(self) -> Path:
+        return Path(STAGE) / "view"
 
     @property
     def workdir(self) -> Path:
@@ -234,75 +269,149 @@ class _View:
         )
         (self.folder / "group").write_text(f"job:x:{JOB_GID}:\n")
         if self.contained.private_fs:
-            self.private_fs.mkdir()
+            for share in self.shares:
+                if share.writable:  # our own step's output folder: the job's user writes it
+                    os.chown(share.path, self.host_uid, self.host_uid)
         if not self.bubblewrapped:
             self.workdir.mkdir()
             for name, source in self.inputs.items():
                 shutil.copyfile(source, self.workdir / name)
 
-    def command(self) -> list[str]:
-        """What runs before the job's own argv."""
-        if not self.bubblewrapped:
-            return []
-        if not self.contained.private_fs:
-            return self._bubblewrap_argv()
-        # util-linux's unshare and mount: one tmpfs, in a mount namespace of the job's own.
-        options = f"size={self.limits.disk_bytes},nr_inodes={self.limits.files},mode=0755"
-        script = (
-            f'mount -t tmpfs -o {options} kb-sandbox-job "$0" '
-            '&& mkdir "$0/work" "$0/tmp" "$0/shm" && exec "$@"'
-        )
-        unshare = ["unshare", "--mount", "--propagation", "private", "--"]
-        return [*unshare, "/bin/sh", "-c", script, str(self.private_fs), *self._bubblewrap_argv()]
+    def entries(self) -> list[_Entry]:
+        """What the job sees of the host, besides /proc, /dev and its own folders."""
+        found = [_Entry("/usr", "/usr")]
+        for name in USR_LINKS:
+            link = Path("/", name)
+            if link.is_symlink():
+                found.append(_Entry(str(link), link=os.readlink(link)))
+            elif link.is_dir():
+                found.append(_Entry(str(link), str(link)))
+        found += [_Entry(str(path), str(path)) for path in _runtime()]
+        code = f"{JOB_CODE}/training_sandbox"
+        found.append(_Entry(f"{code}/__init__.py", str(SANDBOX_CODE / "__init__.py")))
+        found.append(_Entry(f"{code}/inside", str(SANDBOX_CODE / "inside")))
+        etc = ETC_FILES + (NETWORK_ETC_FILES if self.network else ())
+        found += [_Entry(f"/etc/{name}", f"/etc/{name}", optional=True) for name in etc]
+        found.append(_Entry("/etc/passwd", str(self.folder / "passwd")))
+        found.append(_Entry("/etc/group", str(self.folder / "group")))
+        if gpu_devices():
+            found += [_Entry(path, path, optional=True) for path in GPU_SYSFS]
+        found += [
+            _Entry(str(s.path), str(s.path), optional=True, writable=s.writable)
+            for s in self.shares
+        ]
+        return found
 
-    def _bubblewrap_argv(self) -> list[str]:
-        limits = self.limits
+    def command(self, argv: Sequence[str], report: int, syscalls: int | None) -> list[str]:
+        """The whole command that runs `argv` as the job. Where root builds the job's view, the
+        free bytes and files of its file system are written to the descriptor `report` once
+        the job has ended (the file system ends with the job's mount namespace). `syscalls`:
+        the descriptor bubblewrap reads the system-call filter from (and closes)."""
+        self.syscalls = syscalls
+        if not self.bubblewrapped:
+            return list(argv)
+        if not self.contained.private_fs:
+            return [*self._bubblewrap(self._binds()), *argv]
+        # util-linux's unshare, mount and setpriv: the view and the job's tmpfs, built by root
+        # in a mount namespace of the job's own; then bubblewrap as the job's host user.
+        unshare = ["unshare", "--mount", "--propagation", "private", "--"]
+        script = self._build_view(report)
+        # bash, not sh: the report descriptor may be past 9, which dash cannot name.
+        return [*unshare, "/bin/bash", "-c", script, "kb-sandbox-job", *argv]
+
+    def _binds(self) -> list[str]:
+        """The job's folders, the entries and its inputs as bubblewrap's own options; the job's
+        own tmpfs first, so that an entry inside /tmp (a checkout there) stays visible."""
+        argv = []
+        for folder in (JOB_DIR, "/tmp"):
+            argv += ["--size", str(self.limits.disk_bytes), "--tmpfs", folder]
+        for entry in self.entries():
+            if entry.link is not None:
+                argv += ["--symlink", entry.link, entry.dest]
+            else:
+                bind = "--bind" if entry.writable else "--ro-bind"
+                argv += [bind + ("-try" if entry.optional else ""), entry.source, entry.dest]
+        argv += ["--proc", "/proc", "--dev", "/dev"]
+        argv += ["--size", str(self.limits.disk_bytes), "--tmpfs", "/dev/shm"]
+        for name, source in self.inputs.items():
+            argv += ["--ro-bind", str(source), f"{JOB_DIR}/{name}"]
+        # bubblewrap's own root, which holds the mount points, is a tmpfs: not for the job.
+        return [*argv, "--remount-ro", "/"]
+
+    def _build_view(self, report: int) -> str:
+        """The shell script, run as root, that builds the view, runs bubblewrap in it, then
+        reports what is left of the job's file system."""
+        q = shlex.quote
+        view, fs, uid = q(str(self.view_root)), q(str(self.private_fs)), self.host_uid
+        options = (
+            f"size={self.limits.disk_bytes},nr_inodes={self.limits.files},mode=0755,"
+            f"uid={uid},gid={uid}"
+        )
+        lines = [
+            "set -e",
+            f"mount -t tmpfs -o mode=0755,size=64k,nr_inodes=16 kb-sandbox-stage {STAGE}",
+            f"mkdir {view} {fs}",
+            f"mount -t tmpfs -o mode=0755,size=1m,nr_inodes=4096 kb-sandbox-view {view}",
+            f"mount -t tmpfs -o {options} kb-sandbox-job {fs}",
+            f"mkdir -m 0700 {fs}/work {fs}/tmp {fs}/shm",
+            f"chown {uid}:{uid} {fs}/work {fs}/tmp {fs}/shm",
+        ]
+        # The job's own folders first, so that an entry inside /tmp (a checkout there) is
+        # mounted over them, not hidden by them.
+        for name, inside in (("work", JOB_DIR), ("tmp", "/tmp")):
+            target = q(str(self.view_root) + inside)
+            lines.append(f"mkdir -p {target} && mount --bind {fs}/{name} {target}")
+        for name, source in self.inputs.items():
+            target = q(f"{self.private_fs}/work/{name}")
+            lines += [f"cp -- {q(str(source))} {target}", f"chown {uid}:{uid} {target}"]
+        for entry in self.entries():
+            lines.append(self._mount(entry))
+        mount_points = ["/proc", "/dev", *gpu_devices()]
+        lines.append("mkdir -p " + " ".join(q(str(self.view_root) + m) for m in mount_points))
+        lines.append(f"mount -o remount,bind,ro {view}")
+        inner = ["--bind", str(self.view_root), "/", "--proc", "/proc", "--dev", "/dev"]
+        inner += ["--bind", f"{self.private_fs}/shm", "/dev/shm"]
+        setpriv = ["setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups", "--"]
+        job = " ".join(q(word) for word in [*setpriv, *self._bubblewrap(inner)])
+        lines += [
+            "set +e",
+            f'{job} "$@" {report}>&-',
+            "status=$?",
+            f"stat -f -c '%a %S %d' {fs} >&{report} 2>/dev/null",
+            "exit $status",
+        ]
+        return "\n".join(lines) + "\n"
+
+    def _mount(self, entry: _Entry) -> str:
+        """The shell line that puts one entry into the view."""
+        q = shlex.quote
+        dest = q(str(self.view_root) + entry.dest)
+        if entry.link is not None:
+            return f"mkdir -p $(dirname {dest}) && ln -s {q(entry.link)} {dest}"
+        source = q(entry.source)
+        if Path(entry.source).is_dir():
+            make = f"mkdir -p {dest}"
+        else:
+            make = f"mkdir -p $(dirname {dest}) && touch {dest}"
+        mode = "" if entry.writable else " -o ro"
+        step = f"{make} && mount --bind{mode} {source} {dest}"
+        return f"if [ -e {source} ]; then {step}; fi" if entry.optional else step
+
+    def _bubblewrap(self, mounts: list[str]) -> list[str]:
         argv = [self.contained.bubblewrap or "bwrap"]
-        # As root, the sandbox's root would keep every capability in its user namespace: drop
-        # them all, run as another user, and forbid a nested user namespace.
+        # The job's root has every capability in its user namespace: drop them all, run as
+        # another user, and forbid a nested user namespace.
         argv += ["--unshare-all", "--unshare-user", "--disable-userns", "--cap-drop", "ALL"]
         argv += ["--uid", str(JOB_UID), "--gid", str(JOB_GID)]
         if self.network:
             argv += ["--share-net"]
-        argv += ["--die-with-parent", "--new-session"]
-        argv += ["--ro-bind", "/usr", "/usr"]
-        for name in USR_LINKS:
-            link = Path("/", name)
-            if link.is_symlink():
-                argv += ["--symlink", os.readlink(link), str(link)]
-            elif link.is_dir():
-                argv += ["--ro-bind", str(link), str(link)]
-        for path in _runtime():
-            argv += ["--ro-bind", str(path), str(path)]
-        code = f"{JOB_CODE}/training_sandbox"
-        argv += ["--ro-bind", str(SANDBOX_CODE / "__init__.py"), f"{code}/__init__.py"]
-        argv += ["--ro-bind", str(SANDBOX_CODE / "inside"), f"{code}/inside"]
-        etc = ETC_FILES + (NETWORK_ETC_FILES if self.network else ())
-        for name in etc:
-            argv += ["--ro-bind-try", f"/etc/{name}", f"/etc/{name}"]
-        argv += ["--ro-bind", str(self.folder / "passwd"), "/etc/passwd"]
-        argv += ["--ro-bind", str(self.folder / "group"), "/etc/group"]
-        argv += ["--proc", "/proc", "--dev", "/dev"]
-        devices = gpu_devices()
-        for device in devices:
+        if self.syscalls is not None:
+            argv += ["--seccomp", str(self.syscalls)]
+        argv += ["--die-with-parent", "--new-session", *mounts]
+        for device in gpu_devices():
             argv += ["--dev-bind-try", device, device]
-        for path in GPU_SYSFS if devices else ():
-            argv += ["--ro-bind-try", path, path]
-        if self.contained.private_fs:
-            fs = self.private_fs
-            argv += ["--bind", str(fs / "work"), JOB_DIR, "--bind", str(fs / "tmp"), "/tmp"]
-            argv += ["--bind", str(fs / "shm"), "/dev/shm"]
-        else:
-            for folder in (JOB_DIR, "/tmp", "/dev/shm"):
-                argv += ["--size", str(limits.disk_bytes), "--tmpfs", folder]
-        for share in self.shares:
-            bind = "--bind-try" if share.writable else "--ro-bind-try"
-            argv += [bind, str(share.path), str(share.path)]
-        for name, source in self.inputs.items():
-            argv += ["--ro-bind", str(source), f"{JOB_DIR}/{name}"]
-        # bubblewrap's own root, which holds the mount points, is a tmpfs: not for the job.
-        argv += ["--remount-ro", "/", "--chdir", JOB_DIR, "--"]
-        return argv
+        # /dev is a tmpfs of bubblewrap's: read-only, so that the job's files stay in its own.
+        return [*argv, "--remount-ro", "/dev", "--chdir", JOB_DIR, "--"]
 
     def usage(self, pid: int) -> tuple[int, int] | None:
         """Free bytes and free inodes of the job's own file system, seen through its process."""
@@ -313,6 +422,28 @@ class _View:
         except OSError:  # the job is ending
             return None
         return stats.f_bavail * stats.f_frsize, stats.f_favail
+
+
+@contextmanager
+def _syscall_filter() -> Iterator[int | None]:
+    """A descriptor holding `syscall_filter.program`, for bubblewrap to read; None where there
+    is none for this machine."""
+    program = syscall_filter.program()
+    if program is None:
+        logger.warning("no system-call filter for this machine's architecture: jobs run without")
+        yield None
+        return
+    descriptor = os.memfd_create("kb-sandbox-syscalls")
+    try:
+        os.write(descriptor, program)
+        os.lseek(descriptor, 0, os.SEEK_SET)
+        yield descriptor
+    finally:
+        os.close(descriptor)
+
+
+def _fds(descriptor: int | None) -> tuple[int, ...]:
+    return () if descriptor is None else (descriptor,)
 
 
 def gpu_devices() -> list[str]:
@@ -341,11 +472,14 @@ def _launcher(limits: Limits, cgroups: JobCgroups) -> list[str]:
     """
     joins = "".join(f"echo $$ > {shlex.quote(str(path))}\n" for path in cgroups.join_files())
     cpu = limits.cpu_limit
+    # The job's host user is its own: RLIMIT_NPROC counts its processes alone. Where a pids
+    # cgroup counts them, it is the one to reach first, since it says why the job stopped.
+    nproc = limits.processes * 2 if cgroups.pids is not None else limits.processes
     wanted = {
         "cpu": (resource.RLIMIT_CPU, cpu, cpu + CPU_GRACE_SECONDS),
         "fsize": (resource.RLIMIT_FSIZE, limits.file_bytes, limits.file_bytes),
         "nofile": (resource.RLIMIT_NOFILE, limits.open_files, limits.open_files),
-        "nproc": (resource.RLIMIT_NPROC, limits.processes, limits.processes),
+        "nproc": (resource.RLIMIT_NPROC, nproc, nproc),
         "core": (resource.RLIMIT_CORE, 0, 0),
     }
     if cgroups.memory is None:
@@ -404,9 +538,8 @@ def run(
         if refusal is not None:
             raise IsolationUnavailable(refusal)
         view.prepare()
-        command = [*_launcher(limits, cgroups), *view.command(), *argv]
         job_env = {**env, **view.environment()}
-        watched = _Job(command, view, job_env, limits, cgroups)
+        watched = _Job(argv, view, job_env, limits, cgroups)
         return watched.watch(on_line, on_stderr, cancelled, on_start)
 
 
@@ -415,15 +548,16 @@ class _Job:
 
     def __init__(
         self,
-        command: list[str],
+        argv: Sequence[str],
         view: _View,
         env: Mapping[str, str],
         limits: Limits,
         cgroups: JobCgroups,
     ) -> None:
-        self.command, self.view, self.env = command, view, env
+        self.argv, self.view, self.env = argv, view, env
         self.limits, self.cgroups = limits, cgroups
         self.stopped: str | None = None  # the reason, when we stopped it
+        self.left: tuple[int, int] | None = None  # free bytes and files when the job ended
         self.printed = 0
         self.stderr_tail = b""
         self.partial_line = b""
@@ -437,17 +571,22 @@ class _Job:
         on_start: Callable[[int], None],
     ) -> Outcome:
         started = time.monotonic()
-        process = subprocess.Popen(
-            self.command,
-            # Without bubblewrap the job starts in its work folder on the host; with it, the
-            # launcher starts in the caller's folder and bubblewrap moves the job to /job.
-            cwd=self.view.folder if self.view.bubblewrapped else self.view.workdir,
-            env=self.env,
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            start_new_session=True,
-        )
+        report, reported = os.pipe()
+        with _syscall_filter() as syscalls:
+            command = self.view.command(self.argv, reported, syscalls)
+            process = subprocess.Popen(
+                [*_launcher(self.limits, self.cgroups), *command],
+                # Without bubblewrap the job starts in its work folder on the host; with it, the
+                # launcher starts in the caller's folder and bubblewrap moves the job to /job.
+                cwd=self.view.folder if self.view.bubblewrapped else self.view.workdir,
+                env=self.env,
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                start_new_session=True,
+                pass_fds=(reported, *_fds(syscalls)),
+            )
+        os.close(reported)
         with process:
             self.selector.register(process.stdout, selectors.EVENT_READ, ("stdout", on_line))
             self.selector.register(process.stderr, selectors.EVENT_READ, ("stderr", on_stderr))
@@ -463,6 +602,7 @@ class _Job:
                 if self.partial_line:
                     on_line(self.partial_line.decode(errors="replace"))
                 self.selector.close()
+                self.left = _report(report)
         returncode = process.returncode
         if self.view.bubblewrapped and returncode > 128:  # bwrap reports a signal as 128 + it
             returncode = 128 - returncode
@@ -550,7 +690,7 @@ class _Job:
         if returncode == -signal.SIGXFSZ or FILE_TOO_LARGE.search(tail):
             return "file_size"
         if NO_SPACE.search(tail):
-            return "disk"
+            return "files" if self.left is not None and self.left[1] == 0 else "disk"
         return "killed" if returncode < 0 else "exited"
 
     def _message(self, reason: str, returncode: int) -> str:
@@ -573,6 +713,16 @@ class _Job:
         if reason == "killed":
             return f"killed by signal {-returncode} ({signal.strsignal(-returncode)})"
         return messages[reason]
+
+
+def _report(pipe: int) -> tuple[int, int] | None:
+    """Free bytes and free files of the job's file system, as its launcher reported them."""
+    with os.fdopen(pipe, "rb") as reading:
+        words = reading.read(200).split()
+    if len(words) != 3 or not all(word.isdigit() for word in words):
+        return None
+    blocks, size, files = map(int, words)
+    return blocks * size, files
 
 
 def _size(count: int) -> str:

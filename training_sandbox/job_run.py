@@ -2,17 +2,15 @@
 it prints on the way to the database.
 
 Two channels stay apart. What the host side writes (a requeue, a lost worker, dropped events)
-is a `system` event, which no job can print. What a job prints on stdout in the runner's
-protocol (`inside.events`) is stored with its origin: `runner` for a catalog example, whose
-figures are the job's own `device`, `summary` and `metrics`; `script` for a maintainer's own
-code, whose figures are only its `claims`. Everything else it prints, on stdout or stderr, is
-its log, of which the last `LOG_TAIL_CHARS` are kept.
+is a `system` event, which no job can print. What a job prints in the runner's protocol
+(`job_output`) is stored with its origin: `runner` for a catalog example, whose figures are the
+job's own `device`, `summary` and `metrics`; `script` for a maintainer's own code, whose figures
+are only its `claims`. Events are written in one transaction every `FLUSH_SECONDS` (together
+with the heartbeat that tells the runner is alive and whether a cancel was asked), so that a
+chatty job costs the database a few writes a second.
 
-Events are bounded: at most `EVENTS_PER_JOB` a run, `EVENTS_PER_SECOND` on average (in bursts
-of `EVENT_BURST`), each at most `EVENT_CHARS` long; the rest are counted and dropped, and the
-count is noted once at the end. They are written in one transaction every `FLUSH_SECONDS`
-(together with the heartbeat that tells the runner is alive and whether a cancel was asked), so
-that a chatty job costs the database a few writes a second.
+A runner that fails on its own (a bug, a full disk on the host) fails the job with the reason,
+and its worker goes on with the next job.
 
 Where downloads are allowed, an example's job first runs a step of the catalog's own code, with
 the network and write access to this machine's Keras cache, that downloads the example's dataset
@@ -23,32 +21,34 @@ from __future__ import annotations
 
 import json
 import logging
+import shutil
 import sys
 import time
-from collections import deque
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+
+from sqlalchemy.exc import SQLAlchemyError
 
 from training_sandbox import isolation, work_folders
-from training_sandbox.inside import datasets
+from training_sandbox.inside import catalog, datasets
 from training_sandbox.isolation import IsolationUnavailable, Limits, Outcome, Share
+from training_sandbox.job_output import (
+    EVENT_CHARS,
+    EVENTS_PER_JOB,
+    EVENTS_PER_SECOND,
+    JobOutput,
+    storable_text,
+)
 from training_sandbox.jobs import Claim, JobLost
 from training_sandbox.settings import Settings
 
 logger = logging.getLogger(__name__)
 
 RUNNER = [sys.executable, "-m", "training_sandbox.inside.runner"]  # the catalog's entry point
-JOB_EVENTS = ("started", "summary", "epoch", "result", "error")  # what a job may report
-EVENTS_PER_JOB = 10_000
-EVENTS_PER_SECOND = 20.0
-EVENT_BURST = 200
-EVENT_CHARS = 16 * 1024
 FLUSH_SECONDS = 0.5
 HEARTBEAT_SECONDS = 1.0
-LOG_TAIL_CHARS = 64 * 1024
-LOG_TAIL_LINES = 20  # of the log, in the error of a job that failed without saying why
 STDERR_TAIL_CHARS = 1500
+ERROR_CHARS = 2000  # of a runner's own failure
 
 
 def job_environment(settings: Settings) -> dict[str, str]:
@@ -58,12 +58,13 @@ def job_environment(settings: Settings) -> dict[str, str]:
     return {**settings.inherited, "KB_ALLOW_DOWNLOADS": allowed, "KERAS_BACKEND": "torch"}
 
 
-def job_shares(settings: Settings, *, writable_cache: bool = False) -> list[Share]:
-    """The datasets folder, and this machine's Keras cache (read-only to the job, which may
-    write Keras' own settings nowhere else than /tmp)."""
+def job_shares(settings: Settings, keras_home: Path | None = None) -> list[Share]:
+    """The datasets folder, and this machine's Keras cache, read-only (the job may write
+    Keras' own settings nowhere else than /tmp); or, for the download step, a writable folder
+    of its own as the Keras home."""
     return [
         Share("KB_DATASETS_DIR", settings.datasets_dir),
-        Share("KERAS_HOME", datasets.keras_home(), writable=writable_cache),
+        Share("KERAS_HOME", keras_home or datasets.keras_home(), writable=keras_home is not None),
     ]
 
 
@@ -81,94 +82,11 @@ def final_status(
     if outcome.reason != "exited" or not error_message:
         parts.append(f"the job {outcome.message}")
     if not error_message:
-        tail = outcome.stderr_tail.strip()[-STDERR_TAIL_CHARS:] or "\n".join(log_tail)
+        tail = storable_text(outcome.stderr_tail.strip()[-STDERR_TAIL_CHARS:])
+        tail = tail or "\n".join(log_tail)
         if tail:
             parts.append(f"its last output:\n{tail}")
     return "failed", "; ".join(parts)
-
-
-class _Output:
-    """What one run prints, on its way to the database: its events (bounded, as the module
-    says) and the tail of its log."""
-
-    def __init__(self, origin: str) -> None:
-        self.origin = origin
-        self.pending: list[dict[str, Any]] = []
-        self.values: dict[str, Any] = {}  # for the job row, from the pending events
-        self.kept = 0
-        self.dropped = 0
-        self.tokens = float(EVENT_BURST)
-        self.refilled = time.monotonic()
-        self.log: deque[str] = deque()
-        self.log_chars = 0
-        self.log_changed = False
-        self.error_message: str | None = None
-
-    def line(self, line: str) -> None:
-        data = _event(line)
-        if data is None:
-            self._log(line + "\n")
-        elif self._admit(line):
-            self.pending.append(data)
-            self.values.update(self._values_of(data))
-            if data["event"] == "error":
-                said = str(data.get("message") or "the job reported an error")
-                self.error_message = said if self.origin == "runner" else f"the script said: {said}"
-
-    def stderr(self, text: str) -> None:
-        self._log(text)
-
-    def log_lines(self) -> list[str]:
-        return "".join(self.log).splitlines()[-LOG_TAIL_LINES:]
-
-    def log_text(self) -> str:
-        return "".join(self.log)
-
-    def _admit(self, line: str) -> bool:
-        now = time.monotonic()
-        self.tokens = min(EVENT_BURST, self.tokens + (now - self.refilled) * EVENTS_PER_SECOND)
-        self.refilled = now
-        if self.kept >= EVENTS_PER_JOB or self.tokens < 1 or len(line) > EVENT_CHARS:
-            self.dropped += 1
-            return False
-        self.tokens -= 1
-        self.kept += 1
-        return True
-
-    def _values_of(self, data: dict[str, Any]) -> dict[str, Any]:
-        """What an event tells about the job as a whole: for the job's row when the catalog's
-        runner said it, for the script's claims otherwise."""
-        kind, found = data["event"], {}
-        if kind == "started" and "device" in data:
-            found["device"] = str(data["device"])[:200]
-        elif kind == "summary":
-            found["summary"] = {k: v for k, v in data.items() if k != "event"}
-        elif kind == "result" and isinstance(data.get("metrics"), dict):
-            found["metrics"] = data["metrics"]
-        return found
-
-    def _log(self, text: str) -> None:
-        self.log.append(text)
-        self.log_chars += len(text)
-        self.log_changed = True
-        while self.log_chars > LOG_TAIL_CHARS and len(self.log) > 1:
-            self.log_chars -= len(self.log.popleft())
-        if self.log_chars > LOG_TAIL_CHARS:  # one piece longer than the whole tail
-            self.log[0] = self.log[0][-LOG_TAIL_CHARS:]
-            self.log_chars = len(self.log[0])
-
-
-def _event(line: str) -> dict[str, Any] | None:
-    """The line as an event of the runner's protocol, or None when it is something else."""
-    if not line.startswith("{"):
-        return None
-    try:
-        data = json.loads(line, parse_constant=lambda _: None)  # NaN is not JSON
-    except ValueError:
-        return None
-    if isinstance(data, dict) and data.get("event") in JOB_EVENTS:
-        return data
-    return None
 
 
 class JobRunner:
@@ -186,13 +104,27 @@ class JobRunner:
         self.claim, self.settings = claim, settings
         self.tick, self.stopping = tick, stopping
         self.stopped: str | None = None  # "cancel", "lost" or "shutdown", when we stop the job
-        self.output = _Output("script" if claim.job.script is not None else "runner")
+        self.output = JobOutput("script" if claim.job.script is not None else "runner")
         self.next_flush = 0.0
         self.next_heartbeat = 0.0
 
     def run(self) -> str:
         """Run the job; returns its final status, or "queued" / "lost" when it was given back
         or taken away."""
+        try:
+            try:
+                return self._run()
+            except SQLAlchemyError:
+                raise  # the database is away: the worker waits, the reaper requeues the job
+            except Exception as error:  # whatever it was, the job must not hang as running
+                logger.exception("job %s: the runner failed", self.claim.job.id)
+                reason = f"the sandbox's runner failed: {error!r}"[:ERROR_CHARS]
+                self.claim.finish("failed", storable_text(reason), log=None)
+                return "failed"
+        except JobLost:
+            return "lost"
+
+    def _run(self) -> str:
         job = self.claim.job
         with self.claim.sessions() as session:
             work_folders.sweep(session, self.settings.sandbox_dir)
@@ -205,14 +137,16 @@ class JobRunner:
                 inputs = {"SPEC.json": _write(folder / "SPEC.json", spec)}
                 argv = [*RUNNER, "SPEC.json"]
             spent = 0.0  # seconds of the job's wall-clock limit used by the download step
-            if job.example is not None and self.settings.allow_downloads:
-                # The job has no network: its own code downloads what it lacks first, with it.
-                datasets.keras_cache_dir().mkdir(parents=True, exist_ok=True)
+            if self._to_download():
+                # The job has no network: its own code downloads what it lacks first, with it,
+                # into a folder of its own, which then joins this machine's Keras cache.
                 fetch = [*RUNNER, "--fetch", "SPEC.json"]
+                downloads = _folder(folder / "downloads")
                 step = _folder(folder / "fetch")
-                fetched = self._isolated(fetch, step, inputs, spent, network=True)
+                fetched = self._isolated(fetch, step, inputs, spent, downloads=downloads)
                 if fetched.reason != "exited" or fetched.returncode != 0:
                     return self._conclude(fetched)
+                _keep_downloads(downloads / "datasets", datasets.keras_cache_dir())
                 spent = fetched.seconds
             try:
                 step, trusted = _folder(folder / "run"), job.script is None
@@ -229,10 +163,11 @@ class JobRunner:
         inputs: dict[str, Path],
         spent: float,
         *,
-        network: bool = False,
+        downloads: Path | None = None,
         trusted: bool = True,
     ) -> Outcome:
-        """Run `argv` as the job, within what is left of its wall-clock limit."""
+        """Run `argv` as the job, within what is left of its wall-clock limit; `downloads`: the
+        download step, with the network and that folder as its Keras home."""
         left = max(self.claim.job.timeout_seconds - spent, 0.1)
         limits = Limits(wall_seconds=left, memory_bytes=self.settings.memory_bytes)
         return isolation.run(
@@ -241,13 +176,22 @@ class JobRunner:
             limits=limits,
             env=job_environment(self.settings),
             inputs=inputs,
-            shares=job_shares(self.settings, writable_cache=network),
-            network=network,
+            shares=job_shares(self.settings, downloads),
+            network=downloads is not None,
             trusted=trusted,
             on_line=self.output.line,
             on_stderr=self.output.stderr,
             cancelled=self._should_stop,
         )
+
+    def _to_download(self) -> bool:
+        """Whether the example's dataset is missing here, and may be downloaded."""
+        job = self.claim.job
+        if job.example is None or not self.settings.allow_downloads:
+            return False
+        dataset = catalog.get(job.example).dataset_for(job.params)
+        folders = datasets.Folders(self.settings.datasets_dir, datasets.keras_cache_dir())
+        return datasets.to_download(dataset, folders)
 
     def _conclude(self, outcome: Outcome) -> str:
         if self.stopped == "lost":
@@ -306,6 +250,20 @@ class JobRunner:
                 self.next_heartbeat = now + HEARTBEAT_SECONDS
                 self.tick()
         return self.stopped is not None
+
+
+def _keep_downloads(fetched: Path, cache: Path) -> None:
+    """Move what the download step fetched into this machine's Keras cache; links and other
+    odd files are left behind (and go with the run's folder)."""
+    if not fetched.is_dir():
+        return
+    cache.mkdir(parents=True, exist_ok=True)
+    for item in fetched.iterdir():
+        if item.is_symlink() or not (item.is_file() or item.is_dir()):
+            continue
+        target = cache / item.name
+        if not target.exists():
+            shutil.move(item, target)
 
 
 def _folder(path: Path) -> Path:

@@ -66,6 +66,9 @@ class Worker:
                 except SQLAlchemyError as error:
                     logger.error("worker %s: database error: %s", self.name, error)
                     self.stop.wait(POLL_SECONDS * 4)
+                except Exception:  # a bug in housekeeping must not stop the worker for good
+                    logger.exception("worker %s: failed; going on", self.name)
+                    self.stop.wait(POLL_SECONDS * 4)
         finally:
             self.engine.dispose()
         logger.info("worker %s: stopped", self.name)

@@ -37,6 +37,7 @@ __all__ = [
     "IMAGE_SHAPES",
     "Dataset",
     "DatasetMissing",
+    "Folders",
     "datasets_dir",
     "downloads_allowed",
     "fetch",
@@ -44,6 +45,7 @@ __all__ = [
     "keras_home",
     "load",
     "read_idx",
+    "to_download",
 ]
 
 IMAGE_SHAPES: dict[str, tuple[int, int, int]] = {
@@ -80,6 +82,18 @@ class Dataset:
     source: str
     train: tuple[np.ndarray, np.ndarray]
     test: tuple[np.ndarray, np.ndarray]
+
+
+@dataclass(frozen=True)
+class Folders:
+    """Where datasets are looked for: the local datasets folder, then the Keras cache."""
+
+    local: Path | None  # KB_DATASETS_DIR
+    cache: Path  # $KERAS_HOME/datasets, else ~/.keras/datasets
+
+    @classmethod
+    def from_environment(cls) -> Folders:
+        return cls(datasets_dir(), keras_cache_dir())
 
 
 def datasets_dir() -> Path | None:
@@ -129,29 +143,34 @@ class _Place:
 class _Source:
     """Where one dataset is looked for, in order, and what to do when it is in none of them."""
 
-    places: Callable[[], list[_Place]]
-    missing: Callable[[], DatasetMissing]
-    download: Callable[[], Dataset] | None = None  # through keras.datasets, into its cache
+    places: Callable[[Folders], list[_Place]]
+    missing: Callable[[Folders], DatasetMissing]
+    download: Callable[[Folders], Dataset] | None = None  # through keras.datasets, into its cache
 
 
 def load(name: str) -> Dataset:
     """Load one of `DATASETS` by name; `DatasetMissing` says what to put where."""
-    source = _source(name)
-    place = _first(source)
+    source, folders = _source(name), Folders.from_environment()
+    place = _first(source, folders)
     if place is not None:
         return place.read(place.path)
     if source.download is not None and downloads_allowed():
-        return source.download()
-    raise source.missing()
+        return source.download(folders)
+    raise source.missing(folders)
 
 
 def fetch(name: str) -> None:
-    """Download the dataset into the Keras cache when downloads are allowed and it is in none of
-    the places `load` looks: for the worker to call before a job, which has no network. A dataset
-    that cannot be fetched is left for the job to report as missing."""
+    """Download the dataset into the Keras cache (a step of its own before the job, which has
+    no network; the worker runs it only where `to_download` says so)."""
     source = _source(name)
-    if source.download is not None and downloads_allowed() and _first(source) is None:
-        source.download()
+    if source.download is not None and downloads_allowed():
+        source.download(Folders.from_environment())
+
+
+def to_download(name: str, folders: Folders) -> bool:
+    """Whether the dataset would be downloaded: it can be, and is in none of `folders`."""
+    source = _source(name)
+    return source.download is not None and _first(source, folders) is None
 
 
 def _source(name: str) -> _Source:
@@ -161,8 +180,8 @@ def _source(name: str) -> _Source:
         raise ValueError(f"unknown dataset {name!r}; known: {', '.join(DATASETS)}") from None
 
 
-def _first(source: _Source) -> _Place | None:
-    return next((place for place in source.places() if place.holds(place.path)), None)
+def _first(source: _Source, folders: Folders) -> _Place | None:
+    return next((place for place in source.places(folders) if place.holds(place.path)), None)
 
 
 def _images(pixels: np.ndarray, scale: float) -> np.ndarray:
@@ -192,8 +211,7 @@ def _dataset(
     )
 
 
-def _missing(name: str, expected: list[str], download: str) -> DatasetMissing:
-    local = datasets_dir()
+def _missing(name: str, local: Path | None, expected: list[str], download: str) -> DatasetMissing:
     where = (
         f"put {', '.join(expected)} in {local} (KB_DATASETS_DIR)"
         if local
@@ -202,9 +220,9 @@ def _missing(name: str, expected: list[str], download: str) -> DatasetMissing:
     return DatasetMissing(f"dataset {name!r} not found: {where}; {download}")
 
 
-def _keras_download_hint(cache_files: str) -> str:
+def _keras_download_hint(cache_files: str, cache: Path) -> str:
     return (
-        f"or put {cache_files} in the Keras cache {keras_cache_dir()}, "
+        f"or put {cache_files} in the Keras cache {cache}, "
         "or set KB_ALLOW_DOWNLOADS=1 to let keras.datasets download it there"
     )
 
@@ -232,16 +250,16 @@ def _mnist_idx_files(folder: Path) -> dict[str, Path] | None:
     return found
 
 
-def _mnist_places() -> list[_Place]:
+def _mnist_places(folders: Folders) -> list[_Place]:
     places = []
-    if local := datasets_dir():
-        places.append(_Place(local / "mnist", _mnist_from_idx, _has_mnist_idx_files))
-    places.append(_Place(_mnist_in_keras_cache(), _mnist_from_npz, Path.is_file))
+    if folders.local:
+        places.append(_Place(folders.local / "mnist", _mnist_from_idx, _has_mnist_idx_files))
+    places.append(_Place(_mnist_in_keras_cache(folders), _mnist_from_npz, Path.is_file))
     return places
 
 
-def _mnist_in_keras_cache() -> Path:
-    return keras_cache_dir() / "mnist.npz"
+def _mnist_in_keras_cache(folders: Folders) -> Path:
+    return folders.cache / "mnist.npz"
 
 
 def _has_mnist_idx_files(folder: Path) -> bool:
@@ -260,9 +278,10 @@ def _mnist_from_npz(path: Path) -> Dataset:
         return _dataset("mnist", path, **{key: npz[key] for key in _MNIST_FILES})
 
 
-def _mnist_missing() -> DatasetMissing:
+def _mnist_missing(folders: Folders) -> DatasetMissing:
     expected = [f"mnist/{stem}.gz" for stem in _MNIST_FILES.values()]
-    return _missing("mnist", expected, _keras_download_hint("mnist.npz"))
+    hint = _keras_download_hint("mnist.npz", folders.cache)
+    return _missing("mnist", folders.local, expected, hint)
 
 
 # CIFAR-10
@@ -308,8 +327,8 @@ def _cifar_from_archive(archive: Path) -> Dataset:
         return _cifar_from_batches(read, archive)
 
 
-def _cifar_places() -> list[_Place]:
-    local, cache = datasets_dir(), keras_cache_dir()
+def _cifar_places(folders: Folders) -> list[_Place]:
+    local, cache = folders.local, folders.cache
     places = []
     if local:
         places += [
@@ -317,29 +336,30 @@ def _cifar_places() -> list[_Place]:
             _Place(local / _CIFAR_ARCHIVE, _cifar_from_archive),
         ]
     return places + [
-        _Place(_cifar_in_keras_cache(), _cifar_from_folder),
+        _Place(_cifar_in_keras_cache(folders), _cifar_from_folder),
         _Place(cache / _CIFAR_FOLDER, _cifar_from_folder),
         _Place(cache / _CIFAR_KERAS_ARCHIVE, _cifar_from_archive),
     ]
 
 
-def _cifar_in_keras_cache() -> Path:
-    return keras_cache_dir() / _CIFAR_KERAS_EXTRACTED
+def _cifar_in_keras_cache(folders: Folders) -> Path:
+    return folders.cache / _CIFAR_KERAS_EXTRACTED
 
 
-def _cifar_missing() -> DatasetMissing:
+def _cifar_missing(folders: Folders) -> DatasetMissing:
     return _missing(
         "cifar10",
+        folders.local,
         [f"{_CIFAR_ARCHIVE} (or its extracted folder {_CIFAR_FOLDER}/)"],
-        _keras_download_hint(f"{_CIFAR_KERAS_EXTRACTED}/"),
+        _keras_download_hint(f"{_CIFAR_KERAS_EXTRACTED}/", folders.cache),
     )
 
 
 # notMNIST
 
 
-def _notmnist_places() -> list[_Place]:
-    local = datasets_dir()
+def _notmnist_places(folders: Folders) -> list[_Place]:
+    local = folders.local
     return [_Place(local / _NOTMNIST_FILE, _notmnist_from_mat, Path.is_file)] if local else []
 
 
@@ -359,10 +379,9 @@ def _notmnist_from_mat(path: Path) -> Dataset:
     return _dataset("notmnist", path, x_train, y_train, x_test, y_test)
 
 
-def _notmnist_missing() -> DatasetMissing:
-    return _missing(
-        "notmnist", [_NOTMNIST_FILE], "keras.datasets has no notMNIST, so it is never downloaded"
-    )
+def _notmnist_missing(folders: Folders) -> DatasetMissing:
+    never = "keras.datasets has no notMNIST, so it is never downloaded"
+    return _missing("notmnist", folders.local, [_NOTMNIST_FILE], never)
 
 
 # digits
@@ -386,15 +405,17 @@ def _digits(_path: Path) -> Dataset:
 _DIGITS = "sklearn.datasets.load_digits"
 
 
-def _keras_download(name: str, destination: Callable[[], Path]) -> Callable[[], Dataset]:
-    def download() -> Dataset:
+def _keras_download(
+    name: str, destination: Callable[[Folders], Path]
+) -> Callable[[Folders], Dataset]:
+    def download(folders: Folders) -> Dataset:
         """Fetch through keras.datasets into the Keras cache (only with KB_ALLOW_DOWNLOADS=1)."""
         os.environ.setdefault("KERAS_BACKEND", "torch")
         import keras
 
         module = {"mnist": keras.datasets.mnist, "cifar10": keras.datasets.cifar10}[name]
         (x_train, y_train), (x_test, y_test) = module.load_data()
-        return _dataset(name, destination(), x_train, y_train, x_test, y_test)
+        return _dataset(name, destination(folders), x_train, y_train, x_test, y_test)
 
     return download
 
@@ -413,7 +434,7 @@ DATASETS: dict[str, _Source] = {
     "notmnist": _Source(_notmnist_places, _notmnist_missing),
     # Inside scikit-learn's wheel: always there.
     "digits": _Source(
-        lambda: [_Place(Path(_DIGITS), _digits, lambda _: True)],
-        lambda: DatasetMissing("scikit-learn's digits are missing: reinstall scikit-learn"),
+        lambda _: [_Place(Path(_DIGITS), _digits, lambda _: True)],
+        lambda _: DatasetMissing("scikit-learn's digits are missing: reinstall scikit-learn"),
     ),
 }

@@ -2,6 +2,7 @@
 
 The sandbox's runner reports through `emit`; a maintainer's own training script can too, to report
 its epochs in the same protocol: ``emit({"event": "epoch", "epoch": 1, "epochs": 10, ...})``.
+A line is an event only when it starts with ``{"event":``, which `emit` sees to.
 Within `reserve_stdout`, stdout carries these lines alone: every other print (Keras, torch, C
 libraries) goes to stderr.
 """
@@ -24,7 +25,8 @@ def emit(event: dict[str, Any]) -> None:
     """Write the event as one JSON line, flushed at once so that the reader sees it live."""
     channel = _channel or sys.stdout
     # allow_nan=False: NaN is not JSON; callers turn non-finite numbers into null first.
-    channel.write(json.dumps(event, allow_nan=False) + "\n")
+    line = json.dumps({"event": event["event"], **event}, allow_nan=False)
+    channel.write(line + "\n")
     channel.flush()
 
 
