@@ -4,7 +4,7 @@ PYTHON ?= python3
 GUIDES ?= ../shared/guides/learning-deep-learning-2017
 BIN := $(VENV)/bin
 
-.PHONY: install run test lint bench bench-tools clean
+.PHONY: install run test lint bench bench-tools vocabulary clean
 
 # Debian packages, as root; nothing to do where they are installed: bubblewrap isolates sandbox
 # jobs, nginx holds the API's connections in front of gunicorn (`kb serve`).
@@ -42,6 +42,11 @@ bench: install bench-tools
 # The API's load generator, from Debian (run as root); nothing to do where it is installed.
 bench-tools:
 	command -v wrk >/dev/null || (apt-get update && apt-get install -y wrk)
+
+# The topic vocabulary, kb/data/vocabulary.json, rebuilt from TutorialBank's topic tables
+# (../shared/data/tutorialbank) and kb/data/curated_topics.json; the standard library suffices.
+vocabulary:
+	$(PYTHON) -m kb.build_vocabulary
 
 clean:
 	rm -rf $(VENV) instance build *.egg-info
