@@ -46,7 +46,7 @@ bench-tools:
 # The topic vocabulary, kb/data/vocabulary.json, rebuilt from TutorialBank's topic tables
 # (../shared/data/tutorialbank) and kb/data/curated_topics.json; the standard library suffices.
 vocabulary:
-	$(PYTHON) -m kb.build_vocabulary
+	$(PYTHON) -m kb.extraction.build_vocabulary
 
 clean:
 	rm -rf $(VENV) instance build *.egg-info

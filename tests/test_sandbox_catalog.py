@@ -36,7 +36,7 @@ def test_catalog_lists_the_guides_examples():
 
 
 def test_topics_are_known_slugs():
-    vocabulary = json.loads((REPO / "kb" / "data" / "topics.json").read_text("utf-8"))
+    vocabulary = json.loads((REPO / "kb" / "data" / "vocabulary.json").read_text("utf-8"))
     slugs = {topic["slug"] for topic in vocabulary}
     for example in EXAMPLES.values():
         assert set(example.topics) <= slugs, example.name

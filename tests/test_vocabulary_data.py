@@ -1,25 +1,30 @@
-"""The generated topic vocabulary, kb/data/vocabulary.json: sound, a superset of topics.json, and
-holding what study guides of the field teach and require."""
+"""The generated topic vocabulary, kb/data/vocabulary.json: sound, a superset of the first
+vocabulary (whose slugs databases and learners' progress already hold), and holding what study
+guides of the field teach and require."""
 
 from __future__ import annotations
 
 import json
 import re
 from importlib import resources
+from pathlib import Path
 
 import pytest
 
-from kb import build_vocabulary
-from kb.vocabulary import TopicEntry, Vocabulary
+from kb.extraction import build_vocabulary
+from kb.extraction.vocabulary import TopicEntry, Vocabulary
 
 KINDS = {"field", "method", "model", "math", "language", "tool", "dataset", "concept", "practice"}
 ORIGIN = re.compile(r"curated|tutorialbank-topics:\d+|tutorialbank-taxonomy:\d+")
 
-# Aliases and TutorialBank ids of topics.json that named another topic than their entry's, and
-# that now belong to that topic's own entry (Word2Vec is one way to learn word embeddings; topic 5
-# is "Variational Autoencoders"; neither id occurs in the guide's token dump).
+# Aliases and TutorialBank ids of the first vocabulary that named another topic than their
+# entry's, and that now belong to that topic's own entry (Word2Vec is one way to learn word
+# embeddings; topic 5 is "Variational Autoencoders"; neither id occurs in the guide's token dump).
 MOVED_ALIASES = {("word2vec", "word embeddings"), ("word2vec", "word embedding")}
 MOVED_IDS = {("word2vec", 27): "word-embeddings", ("autoencoders", 5): "variational-autoencoders"}
+
+
+PREVIOUS = Path(__file__).parent / "data" / "previous_topics.json"
 
 
 def _load(name: str) -> list[dict]:
@@ -111,11 +116,11 @@ def test_every_entry_says_where_it_came_from(entries):
     assert len({o for o in origins if o.startswith("tutorialbank-topics:")}) == 208
 
 
-def test_topics_json_is_kept_whole(by_slug):
-    """Every slug, name, alias, TutorialBank id and token surface of topics.json, on the same
-    entry, but for the few that named another topic now in the vocabulary (MOVED_*)."""
+def test_the_first_vocabulary_is_kept_whole(by_slug):
+    """Every slug, name, alias, TutorialBank id and token surface of the first vocabulary, on
+    the same entry, but for the few that named another topic now in the vocabulary (MOVED_*)."""
     owner = owner_of(by_slug.values())
-    for old in _load("topics.json"):
+    for old in json.loads(PREVIOUS.read_text("utf-8")):
         new = by_slug[old["slug"]]
         assert new["name"] == old["name"]
         for alias in old["aliases"]:

@@ -1,6 +1,6 @@
 """The topic vocabulary: topics with their aliases, and the TutorialBank `idNNN` tokens.
 
-`kb/data/vocabulary.json` (rebuilt by `python -m kb.build_vocabulary` from TutorialBank's
+`kb/data/vocabulary.json` (rebuilt by `python -m kb.extraction.build_vocabulary` from TutorialBank's
 tables and the curated `kb/data/curated_topics.json`) lists the concepts guides teach, each with
 where it came from. A guide's discovered topics (`kb.extraction.topics`) extend it for that
 guide.
@@ -100,7 +100,9 @@ class Vocabulary:
         return self._loose.get(name_key(name))
 
     def find(self, text: str) -> list[TopicHit]:
-        """Topics named in `text` (aliases and `idNNN` tokens), in order, longest match first."""
+        """Topics named in `text` (aliases and `idNNN` tokens), in order, longest match first.
+        A name hyphened to another word is part of another name ("keras-tqdm", "non-linear",
+        "Python-based"), not a mention of its topic."""
         words = list(_WORD.finditer(text))
         keys = [word_key(match.group()) for match in words]
         hits: list[TopicHit] = []
@@ -111,12 +113,22 @@ class Vocabulary:
                 index += 1
                 continue
             slug, length = found
-            hits.append(TopicHit(slug, words[index].start(), words[index + length - 1].end()))
+            start, end = words[index].start(), words[index + length - 1].end()
+            token = length == 1 and _TOKEN_WORD.fullmatch(words[index].group())
+            if token or not _compounded(text, start, end):
+                hits.append(TopicHit(slug, start, end))
             index += length
         return hits
 
     def slugs_in(self, text: str) -> list[str]:
         return list(dict.fromkeys(hit.slug for hit in self.find(text)))
+
+    def narrowest_in(self, text: str) -> list[str]:
+        """The topics `text` names, but for those it names only as the broader topic of
+        another: "the MNIST dataset" names MNIST, not datasets."""
+        slugs = self.slugs_in(text)
+        broader = {b for slug in slugs for b in self.entries[slug].broader}
+        return [slug for slug in slugs if slug not in broader]
 
     def token_text(self, number: int, plural: bool) -> str | None:
         """The words an `idNNN` token replaced: the curated surface, else the table's name."""
@@ -154,6 +166,15 @@ class Vocabulary:
         return longest
 
 
+def _compounded(text: str, start: int, end: int) -> bool:
+    """Whether text[start:end] is hyphened to a word before or after it."""
+    after = text[end : end + 2]
+    before = text[max(start - 2, 0) : start]
+    return (len(after) == 2 and after[0] == "-" and after[1].isalnum()) or (
+        len(before) == 2 and before[1] == "-" and before[0].isalnum()
+    )
+
+
 def load_token_names(path: Path) -> dict[int, str]:
     """TutorialBank's table (id, name, url; no header): id -> lower-cased topic name."""
     if not path.is_file():
@@ -181,5 +202,5 @@ def entries_of(raw: list[dict]) -> list[TopicEntry]:
 def default_vocabulary() -> Vocabulary:
     from kb.config import tutorialbank_csv
 
-    raw = json.loads(resources.files("kb").joinpath("data/topics.json").read_text("utf-8"))
+    raw = json.loads(resources.files("kb").joinpath("data/vocabulary.json").read_text("utf-8"))
     return Vocabulary(entries_of(raw), load_token_names(tutorialbank_csv()))

@@ -1,12 +1,12 @@
 """Build the topic vocabulary, `kb/data/vocabulary.json`, from TutorialBank and the curated topics.
 
-    python -m kb.build_vocabulary [--tutorialbank DIR] [--curated FILE] [--output FILE]
+    python -m kb.extraction.build_vocabulary [--tutorialbank DIR] [--curated FILE] [--output FILE]
 
 Inputs: TutorialBank's two topic tables (`prerequisite_topics.csv`, the 208 topics whose ids the
 lynx dump's `idNNN` tokens name, and `taxonomy.csv`, 305 topics under parents) in
 `../shared/data/tutorialbank` beside the repository, and `kb/data/curated_topics.json`, the
 hand-curated entries (`slug`, `name`, `aliases`, `broader`, `kind`, and for the entries carried
-over from `topics.json`, `tutorialbank` and `token_surface`).
+over from the first vocabulary, `tutorialbank` and `token_surface`).
 
 TutorialBank's names are course-lecture titles more than topics ("Language Modeling, Syntax,
 Parsing", "Introduction to Word Sense Disambiguation", "Linear Algebra 2"). Each is cleaned into the
@@ -37,7 +37,7 @@ import sys
 from collections import defaultdict
 from pathlib import Path
 
-PACKAGE = Path(__file__).resolve().parent
+PACKAGE = Path(__file__).resolve().parent.parent
 DEFAULT_TUTORIALBANK = PACKAGE.parent.parent / "shared" / "data" / "tutorialbank"
 DEFAULT_CURATED = PACKAGE / "data" / "curated_topics.json"
 DEFAULT_OUTPUT = PACKAGE / "data" / "vocabulary.json"
@@ -282,7 +282,9 @@ PLACEMENT: dict[str, tuple[str, list[str]]] = {
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m kb.build_vocabulary", description=__doc__)
+    parser = argparse.ArgumentParser(
+        prog="python -m kb.extraction.build_vocabulary", description=__doc__
+    )
     parser.add_argument("--tutorialbank", type=Path, default=DEFAULT_TUTORIALBANK)
     parser.add_argument("--curated", type=Path, default=DEFAULT_CURATED)
     parser.add_argument("--output", type=Path, default=DEFAULT_OUTPUT)
