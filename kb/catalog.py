@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from kb import version as kb_version
+from kb.extraction.relevance import Relevance
 from kb.models import (
     Edition,
     Example,
@@ -68,11 +69,18 @@ class ResourceView:
     kind_rule: str
     kind_confidence: float
     access: str
-    topics: tuple[str, ...]
+    teaches: tuple[Relevance, ...]  # by slug: each topic, how surely it teaches it, which rule
     editions: int  # how many editions of the guide link or name it: the guide's endorsement
     mentions: int
     published: str | None  # the newest edition that mentions it, for freshness
     position: int  # first place it is mentioned, in guide order
+
+    @property
+    def topics(self) -> tuple[str, ...]:
+        return tuple(taught.slug for taught in self.teaches)
+
+    def relevance(self, slug: str) -> Relevance | None:
+        return next((taught for taught in self.teaches if taught.slug == slug), None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -227,11 +235,16 @@ def _relations(session: Session, slugs: dict[int, str]) -> list[Relation]:
 
 
 def _resources(session: Session, slugs: dict[int, str]) -> dict[int, ResourceView]:
-    topics: dict[int, list[str]] = defaultdict(list)
-    for resource_id, topic_id in session.execute(
-        select(ResourceTopic.resource_id, ResourceTopic.topic_id)
+    topics: dict[int, list[Relevance]] = defaultdict(list)
+    for resource_id, topic_id, relevance, rule in session.execute(
+        select(
+            ResourceTopic.resource_id,
+            ResourceTopic.topic_id,
+            ResourceTopic.relevance,
+            ResourceTopic.rule,
+        )
     ):
-        topics[resource_id].append(slugs[topic_id])
+        topics[resource_id].append(Relevance(slugs[topic_id], relevance, rule))
     usage = {
         resource_id: (editions, mentions, published, position)
         for resource_id, editions, mentions, published, position in session.execute(
@@ -260,6 +273,11 @@ def _resources(session: Session, slugs: dict[int, str]) -> dict[int, ResourceVie
     ):
         editions, mentions, published, position = usage.get(row.id, (0, 0, None, UNORDERED))
         resources[row.id] = ResourceView(
-            *row, tuple(sorted(topics[row.id])), editions, mentions, published, position
+            *row,
+            tuple(sorted(topics[row.id], key=lambda taught: taught.slug)),
+            editions,
+            mentions,
+            published,
+            position,
         )
     return resources

@@ -21,6 +21,17 @@ from kb.learning_graph import is_required
 
 RESOURCES_PER_STEP = 3  # one core resource, the rest optional
 CLOSURES_KEPT = 1024  # goal sets whose closures a planner remembers
+# A resource's relevance to the topic (0.5 to 0.9) outweighs the guide's standing behind it
+# and its focus (about 0 to 3.5): what names the topic in its title comes before what is only
+# listed under it.
+RELEVANCE_WEIGHT = 5.0
+# How each rule of `kb.extraction.relevance` says that a resource teaches its topic.
+TAUGHT_BECAUSE = {
+    "anchor": "its title names it",
+    "url": "its address names it",
+    "sentence": "the guide recommends it for it",
+    "section list": "the guide lists it under it",
+}
 
 
 @dataclass(frozen=True)
@@ -29,6 +40,9 @@ class Preferences:
     prefer: tuple[str, ...] = ()  # resource kinds, most wanted first
     max_hours: float | None = None
     skip_resources: frozenset[int] = frozenset()  # resources the learner skipped or finished
+
+
+NO_PREFERENCES = Preferences()
 
 
 @dataclass(frozen=True)
@@ -129,7 +143,10 @@ class Planner:
         }
         self.ranked = {
             slug: tuple(
-                catalog.resources[i] for i in sorted(ids, key=lambda i: (-self.standing[i], i))
+                sorted(
+                    (catalog.resources[i] for i in ids),
+                    key=lambda r, slug=slug: (-self._score(r, slug, NO_PREFERENCES), r.id),
+                )
             )
             for slug, ids in catalog.resources_by_topic.items()
         }
@@ -158,8 +175,15 @@ class Planner:
         needed = set(goals) | ancestors(self.graph, goals, required_only=True)
         return frozenset(closure), frozenset(needed)
 
-    def _score(self, resource: ResourceView, prefs: Preferences) -> float:
-        return self.standing[resource.id] + (1.0 if resource.kind in prefs.prefer else 0.0)
+    def _score(self, resource: ResourceView, slug: str, prefs: Preferences) -> float:
+        """How well the resource serves this topic for this learner: how surely it teaches the
+        topic first, then the guide's standing behind it, then the learner's liking."""
+        taught = resource.relevance(slug)
+        relevance = taught.relevance if taught is not None else 0.0
+        # About this topic alone, or one of several it teaches as surely.
+        focus = 1 / max(sum(t.relevance >= relevance for t in resource.teaches), 1)
+        liked = 1.0 if resource.kind in prefs.prefer else 0.0
+        return RELEVANCE_WEIGHT * relevance + focus + self.standing[resource.id] + liked
 
     def _step(self, todo, slug, goals, prefs, optional) -> Step:
         why = [Why(None, "your goal", "goal")] if slug in goals else []
@@ -186,7 +210,7 @@ class Planner:
                 len(preferred) == RESOURCES_PER_STEP or not prefs.prefer
             ):
                 break
-        best = sorted(preferred + others, key=lambda r: (-self._score(r, prefs), r.id))
+        best = sorted(preferred + others, key=lambda r: (-self._score(r, slug, prefs), r.id))
         return tuple(
             Choice(
                 r, _reason(self.catalog, r, slug, prefs), estimates.resource_hours(r.kind), n > 0
@@ -244,7 +268,7 @@ class Planner:
             return None
         resource = min(
             candidates,
-            key=lambda r: (estimates.resource_hours(r.kind), -self._score(r, prefs), r.id),
+            key=lambda r: (estimates.resource_hours(r.kind), -self._score(r, slug, prefs), r.id),
         )
         reason = (
             _reason(self.catalog, resource, slug, prefs) + "; the lightest, to fit your time budget"
@@ -308,8 +332,7 @@ def _in_order(catalog: Catalog, graph: nx.DiGraph, todo: set[str]) -> list[str]:
 def _standing(catalog: Catalog, resource: ResourceView) -> float:
     """How much the guide stands behind a resource for its topics, whatever the learner likes."""
     endorsement = resource.editions / max(catalog.editions, 1) + 0.1 * math.log1p(resource.mentions)
-    focus = 1 / len(resource.topics)  # about this topic alone, or one of several
-    return 2 * endorsement + focus + 0.2 * _freshness(resource)
+    return 2 * endorsement + 0.2 * _freshness(resource)
 
 
 def _freshness(resource: ResourceView) -> float:
@@ -320,7 +343,9 @@ def _freshness(resource: ResourceView) -> float:
 
 
 def _reason(catalog: Catalog, resource: ResourceView, slug: str, prefs: Preferences) -> str:
-    parts = [f"teaches {catalog.topics[slug].name}"]
+    taught = resource.relevance(slug)
+    because = TAUGHT_BECAUSE.get(taught.rule) if taught is not None else None
+    parts = [f"teaches {catalog.topics[slug].name}" + (f" ({because})" if because else "")]
     if resource.editions:
         parts.append(f"linked in {resource.editions} of {catalog.editions} editions of the guide")
     if resource.kind in prefs.prefer:
