@@ -338,7 +338,9 @@ def _statements(edition: EditionDoc, merged: Merged, repair: _Repair, vocabulary
         for start, end in split_sentences(paragraph.text):
             text = normalize_space(paragraph.text[start:end])
             recommended = tuple(dict.fromkeys(links.get(text, ())))
-            sentences.append((text, replace(context, recommended=recommended)))
+            # The list after a paragraph ending in ":" is what its last sentence introduces.
+            introduces = context.listed if text.endswith(":") else ()
+            sentences.append((text, replace(context, recommended=recommended, listed=introduces)))
         if in_requirements:
             structure += prerequisites.from_requirements_block(
                 normalize_space(paragraph.text), context, vocabulary

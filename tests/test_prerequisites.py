@@ -1,10 +1,22 @@
-"""kb.prerequisites (stated rules, section order, the acyclic graph) and vocabulary matching,
-on a vocabulary built here."""
+"""kb.extraction.prerequisites: each wording of a requirement, its denials, the guide's
+structure (a prerequisites column, conditioning headings, a Prerequisites section, stages), and
+the acyclic graph; on a vocabulary built here."""
 
 import pytest
 
+from kb.extraction.prerequisites import (
+    _CUES,
+    Context,
+    Row,
+    acyclic,
+    denied_by_heading,
+    from_heading,
+    from_requirements_block,
+    from_table,
+    stages,
+    stated,
+)
 from kb.extraction.vocabulary import TopicEntry, Vocabulary
-from kb.prerequisites import RULES, SentenceInContext, acyclic, stated, suggested_order
 
 E = TopicEntry
 VOCABULARY = Vocabulary(
@@ -14,208 +26,322 @@ VOCABULARY = Vocabulary(
         E("programming", "Programming basics", ("programming",)),
         E("python", "Python", ("Python",)),
         E("mathematics", "Mathematics", ("mathematics", "math")),
-        E("linear-algebra", "Linear algebra", ("linear algebra",), (202,)),
+        E("linear-algebra", "Linear algebra", ("linear algebra",)),
+        E("calculus", "Calculus", ("calculus",)),
+        E("statistics", "Statistics", ("statistics",)),
         E("keras", "Keras", ("Keras",)),
         E("tensorflow", "TensorFlow", ("TensorFlow",)),
         E("numpy", "NumPy", ("NumPy",)),
-        E("neural-networks", "Neural networks", ("neural networks", "neural network", "NN")),
-        E(
-            "convolutional-networks",
-            "Convolutional neural networks",
-            ("convolutional neural networks", "convolutional neural network", "CNN", "convnet"),
-            (98,),
-            "cnn",
-        ),
+        E("neural-networks", "Neural networks", ("neural networks", "neural network")),
+        E("convolutional-networks", "Convolutional neural networks", ("CNN", "convnet")),
         E("backpropagation", "Backpropagation", ("backpropagation", "backprop")),
-        E("image-classification", "Image classification", ("image classification",)),
         E("chain-rule", "Chain rule", ("chain rule",)),
     ],
     {},
 )
-MAIN = ("deep-learning",)
+SUBJECT = ("deep-learning",)
 
 
-def found(text, context=(), following=(), main=MAIN):
-    sentence = SentenceInContext(text, 4, tuple(context), tuple(following), tuple(main))
-    return [(s.rule, s.topic, s.requires) for s in stated([sentence], VOCABULARY)]
+def context(**fields) -> Context:
+    return Context(4, subject=SUBJECT, **fields)
 
 
-# --- one case per rule ------------------------------------------------------------------------
+def found(text: str, **fields) -> list[tuple[str, str, str]]:
+    statements, _ = stated([(text, context(**fields))], VOCABULARY)
+    return [(s.rule, s.topic, s.requires) for s in statements]
 
-RULE_CASES = [
+
+def denied(text: str, **fields) -> list[tuple[str, str]]:
+    statements, negations = stated([(text, context(**fields))], VOCABULARY)
+    assert statements == []
+    return [(n.topic, n.requires) for n in negations]
+
+
+# --- one case per wording ---------------------------------------------------------------------
+
+CUE_CASES = [
     (
         "all-you-need",
         "To start, all you need is really basic programming, very simple mathematics and "
         "knowledge of a few machine learning concepts.",
-        (),
+        {},
         [
             ("deep-learning", "programming"),
             ("deep-learning", "mathematics"),
             ("deep-learning", "machine-learning"),
         ],
     ),
-    ("you-need", "You need basic knowledge of Python.", ("keras",), [("keras", "python")]),
+    ("you-need", "You need Python.", {"section": ("keras",)}, [("keras", "python")]),
     (
-        "good-to-understand",
-        "It is good to understand backpropagation, which is a building block of neural networks.",
-        ("keras",),
-        [("neural-networks", "backpropagation")],
+        "you-should-know",
+        "You should be familiar with NumPy.",
+        {"section": ("tensorflow",)},
+        [("tensorflow", "numpy")],
     ),
     (
-        "crucial-for",
-        "Linear algebra is crucial for deep learning.",
-        (),
-        [("deep-learning", "linear-algebra")],
-    ),
-    (
-        "as-requirement",
-        "I list Python and NumPy as requirements.",
-        ("tensorflow",),
-        [("tensorflow", "python"), ("tensorflow", "numpy")],
-    ),
-    (
-        "before-you",
-        "Before you start Keras, you need to understand Python.",
-        (),
+        "familiarity",
+        "Some familiarity with Python is helpful.",
+        {"section": ("keras",)},
         [("keras", "python")],
     ),
     (
-        "x-before-y",
-        "Learn NumPy before moving on to TensorFlow.",
-        (),
-        [("tensorflow", "numpy")],
+        "knowledge-level",
+        "Ideally, solid Python skills.",
+        {"section": ("keras",)},
+        [("keras", "python")],
+    ),
+    (
+        "prerequisites-are",
+        "Prerequisites: Python and linear algebra.",
+        {},
+        [("deep-learning", "python"), ("deep-learning", "linear-algebra")],
     ),
     (
         "requires",
         "Backpropagation requires the chain rule.",
-        (),
+        {},
         [("backpropagation", "chain-rule")],
+    ),
+    (
+        "assumes",
+        "The book assumes you know Python.",
+        {"section": ("keras",)},
+        [("keras", "python")],
+    ),
+    (
+        "is-assumed",
+        "Linear algebra is crucial for deep learning.",
+        {},
+        [("deep-learning", "linear-algebra")],
+    ),
+    ("builds-on", "Keras builds on TensorFlow.", {}, [("keras", "tensorflow")]),
+    (
+        "is-a-skill",
+        "Python is a key skill for machine learning.",
+        {},
+        [("machine-learning", "python")],
+    ),
+    (
+        "building-block",
+        "Backpropagation is a building block of neural networks.",
+        {},
+        [("neural-networks", "backpropagation")],
+    ),
+    (
+        "prepares-for",
+        "Calculus prepares you for backpropagation.",
+        {},
+        [("backpropagation", "calculus")],
+    ),
+    (
+        "good-to-understand",
+        "It is good to understand backpropagation.",
+        {"section": ("neural-networks",)},
+        [("neural-networks", "backpropagation")],
     ),
     (
         "library-in",
         "I like Keras, a popular neural network library in Python.",
-        (),
+        {},
         [("keras", "python")],
     ),
     (
         "start-with",
         "I suggest starting with Keras.",
-        (),
-        [("convolutional-networks", "keras"), ("neural-networks", "keras")],
+        {"following": ("convolutional-networks",)},
+        [("convolutional-networks", "keras")],
     ),
 ]
 
 
-def test_every_rule_has_a_case():
-    assert [name for name, *_ in RULE_CASES] == [rule.name for rule in RULES]
+def test_every_wording_but_the_denial_has_a_case():
+    assert [name for name, *_ in CUE_CASES] == [cue.name for cue in _CUES if not cue.denies]
 
 
 @pytest.mark.parametrize(
-    ("rule", "text", "context", "edges"), RULE_CASES, ids=[case[0] for case in RULE_CASES]
+    ("rule", "text", "fields", "edges"), CUE_CASES, ids=[case[0] for case in CUE_CASES]
 )
-def test_each_rule_states_its_prerequisites(rule, text, context, edges):
-    following = ("convolutional-networks", "neural-networks")
-    assert found(text, context, following) == [(rule, topic, needs) for topic, needs in edges]
-
-
-def test_statement_carries_reason_sentence_edition_and_origin():
-    sentence = SentenceInContext("Keras builds on TensorFlow.", 9, (), (), MAIN)
-    [statement] = stated([sentence], VOCABULARY)
-    assert statement.topic == "keras"
-    assert statement.requires == "tensorflow"
-    assert statement.origin == "stated"
-    assert statement.rule == "requires"
-    assert statement.reason == "Keras requires TensorFlow"
-    assert statement.sentence == "Keras builds on TensorFlow."
-    assert statement.edition == 9
-
-
-def test_good_to_understand_without_building_block_uses_the_section_topic():
-    assert found("It is good to understand linear algebra.", context=("keras",)) == [
-        ("good-to-understand", "keras", "linear-algebra")
+def test_each_wording_states_its_prerequisites(rule, text, fields, edges):
+    assert [(rule, topic, needs) for topic, needs in edges] == [
+        edge for edge in found(text, **fields) if edge[0] == rule
     ]
 
 
-def test_rule_without_learner_falls_back_to_the_main_topic():
-    assert found("You need basic knowledge of Python.") == [("you-need", "deep-learning", "python")]
+def test_a_statement_carries_its_evidence_edition_origin_and_confidence():
+    [statement], negations = stated([("Keras builds on TensorFlow.", context())], VOCABULARY)
+    assert negations == []
+    assert (statement.topic, statement.requires) == ("keras", "tensorflow")
+    assert (statement.origin, statement.rule, statement.edition) == ("stated", "builds-on", 4)
+    assert statement.reason == "Keras builds on TensorFlow"
+    assert statement.sentence == "Keras builds on TensorFlow."
+    assert 0 < statement.confidence <= 1
 
 
-def test_start_with_without_following_topics_uses_the_context():
-    assert found("I recommend starting with Keras.", context=("image-classification",)) == [
-        ("start-with", "image-classification", "keras")
+def test_once_you_know_x_go_on_to_y():
+    assert found("If you already know Python, start with Keras.") == [
+        ("conditional", "keras", "python")
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "pairs"),
+    [
+        ("You do not need linear algebra to learn Keras.", [("keras", "linear-algebra")]),
+        ("Statistics is not required for this guide.", [("deep-learning", "statistics")]),
+        ("You can learn deep learning without any calculus.", [("deep-learning", "calculus")]),
+    ],
+)
+def test_a_denied_requirement_is_a_negation_not_an_edge(text, pairs):
+    assert denied(text) == pairs
+
+
+def test_what_requires_falls_back_from_the_sentence_to_the_resource_section_and_subject():
+    text = "You need Python."
+    assert found(text, section=("keras",), recommended=("tensorflow",)) == [
+        ("you-need", "tensorflow", "python")
+    ]
+    assert found(text, section=("keras",)) == [("you-need", "keras", "python")]
+    assert found(text) == [("you-need", "deep-learning", "python")]
+    assert found("You need Python to learn Keras.", section=("numpy",)) == [
+        ("you-need", "keras", "python")
+    ]
+    assert found("Before Keras, you need Python.", section=("numpy",)) == [
+        ("you-need", "keras", "python")
+    ]
+
+
+def test_a_section_naming_its_own_requirements_falls_back_to_the_subject():
+    assert found(
+        "You need Python and machine learning.", section=("python", "machine-learning")
+    ) == [
+        ("you-need", "deep-learning", "python"),
+        ("you-need", "deep-learning", "machine-learning"),
     ]
 
 
 def test_a_topic_never_requires_itself():
-    assert found("You need basic knowledge of Python.", context=("python",), main=("python",)) == []
+    alone = Context(1, section=("python",), subject=("python",))
+    assert stated([("You need Python.", alone)], VOCABULARY) == ([], [])
+
+
+def test_an_alternative_is_not_an_order():
+    text = "If not Keras, I recommend starting with TensorFlow."
+    assert found(text, following=("neural-networks",)) == []
+    assert found(text[len("If not Keras, ") :], following=("neural-networks",)) != []
+
+
+def test_a_condition_is_not_a_denial():
+    assert (
+        stated([("If you are not familiar with NumPy, read this first.", context())], VOCABULARY)[1]
+        == []
+    )
+
+
+def test_sentences_without_a_wording_state_nothing():
+    assert found("Python and Keras are both fun.", section=("keras",)) == []
+
+
+# --- structure ---------------------------------------------------------------------------------
+
+
+def test_a_prerequisites_column_names_topics_and_other_rows_courses():
+    rows = [
+        Row("Calculus 1A: Differentiation", ("calculus",), None),
+        Row("Linear Algebra", ("linear-algebra",), "Calculus 1A"),
+        Row("Deep learning with Keras", ("deep-learning", "keras"), "Python, linear algebra"),
+        Row("Statistics", ("statistics",), "none"),
+    ]
+    statements = from_table(rows, 2, VOCABULARY)
+    assert [(s.topic, s.requires) for s in statements] == [
+        ("linear-algebra", "calculus"),
+        ("deep-learning", "python"),
+        ("deep-learning", "linear-algebra"),
+        ("keras", "python"),
+        ("keras", "linear-algebra"),
+    ]
+    first = statements[0]
+    assert (first.origin, first.rule, first.edition) == ("structure", "prerequisites column", 2)
+    assert first.sentence == "Linear Algebra: prerequisites: Calculus 1A"
 
 
 @pytest.mark.parametrize(
-    "text",
+    ("title", "pairs"),
     [
-        "If not Keras, I recommend starting with TensorFlow.",
-        "if not keras, you need basic knowledge of Python.",
+        ("New to Python?", [("deep-learning", "python")]),
+        ("No math background for machine learning?", [("machine-learning", "mathematics")]),
+        ("Never used NumPy? Start here", [("deep-learning", "numpy")]),
+        ("Brush up on linear algebra", [("deep-learning", "linear-algebra")]),
+        ("Why Python?", []),
     ],
 )
-def test_a_sentence_starting_if_not_states_nothing(text):
-    assert found(text, following=("neural-networks",)) == []
-    # The same sentence without its "If not" opening does state something.
-    assert found(text[len("if not ") :], following=("neural-networks",)) != []
+def test_a_conditioning_heading(title, pairs):
+    statements = from_heading(title, context(), VOCABULARY, ("numpy",))
+    assert [(s.topic, s.requires) for s in statements] == pairs
+    assert all(s.rule == "conditioning heading" and s.sentence == title for s in statements)
 
 
-def test_section_naming_both_requirements_falls_back_to_the_main_topic():
-    text = "You need basics of Python and machine learning."
-    assert found(text, context=("python", "machine-learning")) == [
-        ("you-need", "deep-learning", "python"),
-        ("you-need", "deep-learning", "machine-learning"),
+@pytest.mark.parametrize(
+    ("title", "pairs"),
+    [
+        ("No programming background, no problem!", [("deep-learning", "programming")]),
+        ("No math experience required", [("deep-learning", "mathematics")]),
+        ("No Python", []),
+    ],
+)
+def test_a_heading_that_denies(title, pairs):
+    assert [(n.topic, n.requires) for n in denied_by_heading(title, context(), VOCABULARY)] == pairs
+
+
+def test_a_prerequisites_section_s_items_are_required_by_its_parent_or_the_subject():
+    item = "Python 3 and NumPy"
+    under_keras = from_requirements_block(item, context(section=("keras",)), VOCABULARY)
+    assert [(s.topic, s.requires, s.rule) for s in under_keras] == [
+        ("keras", "python", "prerequisites section"),
+        ("keras", "numpy", "prerequisites section"),
     ]
-    # A section about something else is what requires them.
-    assert found(text, context=("keras", "python")) == [
-        ("you-need", "keras", "python"),
-        ("you-need", "keras", "machine-learning"),
+    alone = from_requirements_block(item, context(), VOCABULARY)
+    assert [(s.topic, s.requires) for s in alone] == [
+        ("deep-learning", "python"),
+        ("deep-learning", "numpy"),
     ]
 
 
-def test_sentences_without_a_rule_state_nothing():
-    assert found("Python and Keras are both fun.", context=("keras",)) == []
-
-
-def test_one_statement_per_rule_topic_and_requirement():
-    assert found("Keras requires Python; Keras builds on Python.") == [
-        ("requires", "keras", "python")
-    ]
-
-
-# --- suggested order --------------------------------------------------------------------------
-
-
-def test_suggested_order_follows_the_outline():
+def test_stages_follow_each_other_within_their_parent_and_kind():
     sections = [
-        (1, ("python",)),
-        (2, ()),  # a section without topics is skipped
-        (2, ("numpy",)),
-        (1, ("keras", "python")),  # covers python again: no edge from the python section
-        (2, ("tensorflow",)),
-        (1, ("deep-learning",)),
+        (2, "Week 1: Python", ("python",)),
+        (2, "Week 2: NumPy", ("numpy",)),
+        (3, "Day 1", ("tensorflow",)),
+        (2, "Week 3: Keras", ("keras",)),
+        (3, "Day 1: TensorFlow", ("tensorflow",)),  # the days of week 3, not of week 2
+        (3, "Day 2: Backprop", ("backpropagation",)),
+        (2, "Resources", ("keras",)),  # not a stage
+        (2, "Week 4", ()),  # no topic
+        (2, "Week 5: CNN", ("convolutional-networks",)),
     ]
-    titles = ["Python", "Setup", "NumPy", "Keras", "TF", "Deep learning"]
-    statements = suggested_order(sections, 3, titles, VOCABULARY)
+    statements = stages(sections, 1, VOCABULARY)
     assert [(s.topic, s.requires) for s in statements] == [
         ("numpy", "python"),
-        ("tensorflow", "keras"),
-        ("tensorflow", "python"),
-        ("deep-learning", "keras"),
-        ("deep-learning", "python"),
+        ("keras", "numpy"),
+        ("backpropagation", "tensorflow"),
+        ("convolutional-networks", "keras"),
     ]
     first = statements[0]
-    assert (first.origin, first.rule, first.edition) == ("suggested-order", "section-order", 3)
-    assert first.sentence == "Section \u201cNumPy\u201d comes after \u201cPython\u201d."
-    assert first.reason == "the guide covers Python before NumPy"
-
-
-def test_suggested_order_ignores_deeper_earlier_sections():
-    sections = [(2, ("numpy",)), (1, ("keras",))]
-    assert suggested_order(sections, 1, ["NumPy", "Keras"], VOCABULARY) == []
+    assert (first.origin, first.rule) == ("suggested-order", "stage-order")
+    assert (
+        first.sentence == "Stage \u201cWeek 2: NumPy\u201d comes after \u201cWeek 1: Python\u201d."
+    )
+    levels = [
+        (2, "Beginner: Python", ("python",)),
+        (2, "Intermediate: NumPy", ("numpy",)),
+        (2, "Advanced: Keras", ("keras",)),
+        (2, "Part II: Keras", ("keras",)),  # another kind of stage: no order with the levels
+        (2, "Part IV: CNN", ("convolutional-networks",)),
+    ]
+    assert [(s.topic, s.requires) for s in stages(levels, 1, VOCABULARY)] == [
+        ("numpy", "python"),
+        ("keras", "numpy"),
+        ("convolutional-networks", "keras"),
+    ]
 
 
 # --- acyclic ----------------------------------------------------------------------------------
@@ -249,49 +375,3 @@ def test_acyclic_checks_candidates_against_each_other():
     kept, rejected = acyclic([], [("a", "b"), ("b", "c"), ("c", "a"), ("a", "c")])
     assert kept == [("a", "b"), ("b", "c"), ("a", "c")]
     assert [r.cycle for r in rejected] == [("a", "b", "c", "a")]
-
-
-# --- vocabulary -------------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("text", "slugs"),
-    [
-        ("I love KERAS and keras and Keras.", ["keras"]),  # aliases are case-insensitive
-        ("Chain-Rule and the chain   rule", ["chain-rule"]),  # hyphen and space variants
-        ("Convolutional-Neural-Networks", ["convolutional-networks"]),
-        ("a neural network, two neural networks", ["neural-networks"]),  # plural
-        ("convnets", ["convolutional-networks"]),
-        ("A CNN, two CNNs", ["convolutional-networks"]),  # short capitals, with a plural
-        ("a cnn or a Cnn", []),  # short capitals match only in capitals
-        ("ML and DL", ["machine-learning", "deep-learning"]),
-        ("html, xml, dl, the NNs", ["neural-networks"]),  # not inside words, not lower-case
-        ("id98s and id202", ["convolutional-networks", "linear-algebra"]),  # tokens
-        ("mnist_id98.py and r-id98", ["convolutional-networks"]),  # tokens bounded by _ and -
-        ("id98x, xid98 and id7", []),  # not tokens, or tokens of no topic
-        ("Python's syntax", ["python"]),
-        ("pythonic code and mathematical", []),  # whole words only
-    ],
-)
-def test_vocabulary_slugs_in(text, slugs):
-    assert VOCABULARY.slugs_in(text) == slugs
-
-
-def test_vocabulary_prefers_the_longest_match():
-    hits = VOCABULARY.find("convolutional neural networks and neural networks")
-    assert [(h.slug, h.start, h.end) for h in hits] == [
-        ("convolutional-networks", 0, 29),
-        ("neural-networks", 34, 49),
-    ]
-
-
-def test_token_text():
-    assert VOCABULARY.token_text(98, False) == "cnn"
-    assert VOCABULARY.token_text(98, True) == "cnns"
-    assert VOCABULARY.token_text(202, False) == "linear algebra"  # no surface, no table name
-    assert VOCABULARY.token_text(5, False) is None
-
-
-def test_vocabulary_without_short_capital_aliases():
-    vocabulary = Vocabulary([TopicEntry("keras", "Keras", ("Keras",))], {})
-    assert vocabulary.slugs_in("I use Keras.") == ["keras"]

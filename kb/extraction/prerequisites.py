@@ -164,8 +164,10 @@ _CUES = (
     ),
     _Cue(
         "assumes",
-        r"(?:assumes?|presupposes?|expects?)(?: that)?(?: you| the student| the "
-        r"reader| students| readers| learners)?(?: (?:have|has|know|knows|are|is|already))*"
+        # "expect" only of the reader: "expect less tensor structure" asks for nothing.
+        r"(?:(?:assumes?|presupposes?)(?: that)?(?: you| the student| the reader| students|"
+        r" readers| learners)?|expects?(?: that)? (?:you|the student|the reader|students|"
+        r"readers|learners))(?: (?:have|has|know|knows|are|is|already|to know|to have))*"
         r"(?: (?:taken|familiar with|comfortable with|knowledge of|some))?",
         "after",
         "before",
@@ -240,8 +242,8 @@ _CUES = (
 # Who requires, named in the sentence: "to learn deep learning, you need...", "... for X".
 _FOR = re.compile(
     r"\b(?:for|(?:if you want |in order )?to (?:learn|start|understand|study|master|do|get "
-    r"into|begin|work with|follow|take|tackle|build|get started with)|before (?:learning|"
-    r"starting|studying|tackling|moving on to|diving into|you start|you learn|you move on to)?)"
+    r"into|begin|work with|follow|take|tackle|build|get started with)|before(?: (?:learning|"
+    r"starting|studying|tackling|moving on to|diving into|you start|you learn|you move on to))?)"
     r"\s+",
     re.I,
 )
@@ -278,8 +280,9 @@ _DENIED_AFTER = re.compile(
 )
 # Where a phrase ends: a clause's punctuation, or a word that starts another clause.
 _BOUNDARY = re.compile(
-    r"[.;!?\[\]:\u2013\u2014]|,\s*(?=(?:you|we|it|this|that|then|and then|but|so|which|start|"
-    r"read|check|go|try|see|as|and (?:have|know|already))\b)|\s(?=(?:but|so|which|because|then|"
+    r"[.;!?\[\]:\u2013\u2014]|\s-\s|,\s*(?=(?:you|we|it|this|that|then|and then|but|so|which|"
+    r"start|read|check|go|try|see|as|and (?:have|know|already)|included|available|provided|"
+    r"written|published)\b)|\s(?=(?:but|so|which|because|then|"
     r"while|whereas|although|"
     r"however|if|when|once|in order to|to (?:start|begin|get|learn|be able)|so that|is|are|was|"
     r"were|will|can|could|would|helps?|makes?|gives?|allows?|lets?)\b)",
@@ -288,7 +291,7 @@ _BOUNDARY = re.compile(
 _RELATIVE = re.compile(r"^\W*(?:which|that|it|this|these|they)\W*$", re.I)
 _ASIDE = re.compile(r"\([^()]{0,200}\)")
 # A phrase that points to the list after the sentence instead of naming what it means.
-_POINTS_AHEAD = re.compile(r"^\s*(?:these|those|the following|this|the|some)\b", re.I)
+_POINTS_AHEAD = re.compile(r"^\s*(?:these|those|(?:the )?following|this|below)\b", re.I)
 _COMPILED = re.compile(
     "|".join(f"(?P<c{n}>\\b{cue.pattern.replace(' ', _W)})" for n, cue in enumerate(_CUES)),
     re.I,
@@ -324,7 +327,7 @@ def _sentence(text: str, context: Context, vocabulary: Vocabulary):
         if cue.needs_cue_word and not cue_words:
             continue
         needs, learner = _sides(text, match, cue, boundaries)
-        required = vocabulary.slugs_in(needs)
+        required = vocabulary.narrowest_in(needs)
         if context.listed and _POINTS_AHEAD.match(needs):
             # "start with these three concepts in machine learning:" and a list: the list's
             # items are required, by what the phrase names.
@@ -402,14 +405,14 @@ def _learners(cue, phrase, text, fors, cue_starts, context, vocabulary, required
     subject."""
     named: list[str] = []
     if cue.learner in ("before", "after"):
-        named = vocabulary.slugs_in(phrase)
+        named = vocabulary.narrowest_in(phrase)
     else:
         for start in fors:
             span = text[start : start + _SPAN]
             following = bisect.bisect_right(cue_starts, start)
             end = cue_starts[following] - start if following < len(cue_starts) else len(span)
             clause = span[: min(_first_boundary(span), end)]
-            named += [s for s in vocabulary.slugs_in(clause) if s not in required]
+            named += [s for s in vocabulary.narrowest_in(clause) if s not in required]
     named = [s for s in dict.fromkeys(named) if s not in required]
     if named:
         return named, True
@@ -436,8 +439,8 @@ def _conditionals(text: str, context: Context, vocabulary: Vocabulary, boundarie
         second = text[then.end() : _next_boundary(boundaries, then.end(), len(text))]
         if wants:  # "if you want to learn Y, and have X knowledge"
             first, second = second, first
-        known = vocabulary.slugs_in(first)
-        next_ = [t for t in vocabulary.slugs_in(second) if t not in known] or (
+        known = vocabulary.narrowest_in(first)
+        next_ = [t for t in vocabulary.narrowest_in(second) if t not in known] or (
             list(context.recommended) if wants else []
         )
         for topic in next_:
@@ -543,7 +546,7 @@ def from_table(rows: list[Row], edition: int, vocabulary: Vocabulary) -> list[St
         cell = row.requirements
         if cell is None or _NOTHING.match(cell):
             continue
-        needs = list(vocabulary.slugs_in(cell))
+        needs = list(vocabulary.narrowest_in(cell))
         for item in re.split(r"\s*(?:,|;|\band\b|\bor\b|/)\s*", cell):
             other = _row_named(item.lower().strip(), titles)
             if other is not None and other is not row:
@@ -588,7 +591,7 @@ def denied_by_heading(title: str, context: Context, vocabulary: Vocabulary) -> l
     return [
         Negation(topic, requires, title)
         for topic in context.subject
-        for requires in vocabulary.slugs_in(match.group("no"))
+        for requires in vocabulary.narrowest_in(match.group("no"))
         if topic != requires
     ]
 
@@ -602,10 +605,10 @@ def from_heading(
     if match is None:
         return []
     if match.group("no"):
-        needs = vocabulary.slugs_in(match.group("no"))
-        learners = vocabulary.slugs_in(match.group("for") or "") or list(context.subject)
+        needs = vocabulary.narrowest_in(match.group("no"))
+        learners = vocabulary.narrowest_in(match.group("for") or "") or list(context.subject)
     else:
-        needs = vocabulary.slugs_in(title[match.end() :]) or list(contents)
+        needs = vocabulary.narrowest_in(title[match.end() :]) or list(contents)
         learners = list(context.subject)
     return [
         Statement(
@@ -629,7 +632,7 @@ def from_requirements_block(text: str, context: Context, vocabulary: Vocabulary)
     """An item of a Prerequisites section: what it names is required by the section's parent
     topic, or the guide's subject."""
     learners = list(context.section) or list(context.subject)
-    needs = [t for t in vocabulary.slugs_in(text) if t not in learners]
+    needs = [t for t in vocabulary.narrowest_in(text) if t not in learners]
     return [
         Statement(
             topic,

@@ -30,7 +30,7 @@ LINK_SHARE = 0.4  # or its link's text is at least this share of it
 _TEACHES = re.compile(
     r"\b(?:introduction|intro|guide|tutorial|course|lectures?|book|overview|primer|crash course)"
     r"\s+(?:to|on|in|for|about)\b|\b(?:explains?|covers?|teach(?:es)?|introduces?|learn(?:ing)?"
-    r"|understand(?:ing)?|about|for)\b",
+    r"|understand(?:ing)?|about)\b|^\W*for\b",
     re.I,
 )
 # A name with an initial ("Douglas R. Hofstadter", "J. Schmidhuber"), or a title before it.

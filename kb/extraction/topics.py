@@ -269,16 +269,30 @@ def _title(text: str) -> str:
 
 def _named(vocabulary: Vocabulary, phrase: str) -> bool:
     """Whether the vocabulary already names the phrase, or the phrase only ties what it names
-    to something: "Mathematics for Machine Learning", "Essence of Linear Algebra" are titles of
-    resources about known topics, not topics of their own."""
+    to something or together: "Mathematics for Machine Learning", "Essence of Linear Algebra"
+    are titles of resources about known topics, and "Applied Math and Machine Learning Basics"
+    is two known topics, not topics of their own."""
     hits = vocabulary.find(phrase)
     if len(hits) == 1 and hits[0].start == 0 and hits[0].end >= len(phrase.rstrip(" s")):
         return True
-    return (
-        bool(hits)
-        and bool(_LINKING.search(phrase))
-        and not _LINKING.search(phrase[hits[0].start : hits[-1].end])
+    if not hits:
+        return False
+    rest = phrase
+    for hit in reversed(hits):
+        rest = rest[: hit.start] + " " + rest[hit.end :]
+    if all(word_key(word) in _JOINING_WORDS for word in _WORD.findall(rest)):
+        return True
+    return bool(_LINKING.search(phrase)) and not _LINKING.search(
+        phrase[hits[0].start : hits[-1].end]
     )
+
+
+# What may join known topics in a phrase that is no topic of its own.
+_JOINING_WORDS = frozenset(
+    word_key(word)
+    for word in """and or of the a an in for with applied basic basics fundamentals foundations
+    introduction intro essentials principles elements advanced""".split()
+)
 
 
 def _texts(document: ParsedDocument) -> Iterable[str]:
