@@ -30,6 +30,7 @@ _MIN_NAME_WORDS = 2  # a one-word name ("Keras") is too common to count as namin
 _MIN_NAME_CHARS = 8
 _FOLLOWING_SECTIONS = 3  # "start with X" speaks of the next few sections, not the whole guide
 _OPENING_PARAGRAPHS = 3  # where a guide says what it is about, when its title does not
+_TITLE_SHARE = 0.8  # a sentence this much of which is a link's text is that work's title
 
 
 @dataclass(frozen=True)
@@ -320,6 +321,10 @@ def _statements(edition: EditionDoc, merged: Merged, repair: _Repair, vocabulary
     sentences = []
     structure: list[prerequisites.Statement] = []
     listed = _listed(document, vocabulary)
+    anchors = defaultdict(list)
+    for link in document.links:
+        anchors[link.paragraph].append(normalize_space(link.anchor))
+    asked: dict[int, str] = {}  # the question an item of each depth asks, if any
     for position, paragraph in enumerate(document.paragraphs):
         index = paragraph.section
         if index not in following:
@@ -337,23 +342,50 @@ def _statements(edition: EditionDoc, merged: Merged, repair: _Repair, vocabulary
         )
         for start, end in split_sentences(paragraph.text):
             text = normalize_space(paragraph.text[start:end])
+            if _not_the_author_s(text, anchors[position]):
+                continue
             recommended = tuple(dict.fromkeys(links.get(text, ())))
             # The list after a paragraph ending in ":" is what its last sentence introduces.
             introduces = context.listed if text.endswith(":") else ()
             sentences.append((text, replace(context, recommended=recommended, listed=introduces)))
+        if paragraph.kind == "item":
+            question = asked.get(paragraph.depth - 1)
+            if question is not None:
+                structure += prerequisites.from_answer(
+                    question, normalize_space(paragraph.text), context, vocabulary
+                )
+            asked = {d: q for d, q in asked.items() if d < paragraph.depth}
+            asked[paragraph.depth] = normalize_space(paragraph.text)
         if in_requirements:
             structure += prerequisites.from_requirements_block(
                 normalize_space(paragraph.text), context, vocabulary
             )
     found, negations = prerequisites.stated(sentences, vocabulary)
     found += structure + _from_tables(document, edition.id, vocabulary)
-    for section in sections:
+    anchors_of = defaultdict(list)
+    for link in document.links:
+        anchors_of[link.section].append(link.anchor)
+    for index, section in enumerate(sections):
         context = prerequisites.Context(edition.id, subject=merged.subject)
         found += prerequisites.from_heading(section.title, context, vocabulary, ())
+        found += prerequisites.from_library_section(
+            section.title, anchors_of[index], context, vocabulary
+        )
         negations += prerequisites.denied_by_heading(section.title, context, vocabulary)
     # Evidence is quoted in its repaired form; a sound edition's sentences are kept as they are.
     found = [replace(s, sentence=repair.phrase(s.sentence)) for s in found]
     return found, negations
+
+
+def _not_the_author_s(sentence: str, anchors: list[str]) -> bool:
+    """A question asks rather than states ("Can I learn ML without a CS degree?"), and a
+    sentence that is mostly a link's text is another work's title ("What you need to know about
+    data mining"): neither says what requires what."""
+    if sentence.rstrip(" \"'*_)\u201d").endswith("?"):
+        return True
+    return any(
+        len(anchor) >= _TITLE_SHARE * len(sentence) for anchor in anchors if anchor in sentence
+    )
 
 
 def _listed(document: ParsedDocument, vocabulary) -> dict[int, tuple[str, ...]]:

@@ -10,7 +10,9 @@ from kb.extraction.prerequisites import (
     Row,
     acyclic,
     denied_by_heading,
+    from_answer,
     from_heading,
+    from_library_section,
     from_requirements_block,
     from_table,
     stages,
@@ -89,6 +91,12 @@ CUE_CASES = [
         "Ideally, solid Python skills.",
         {"section": ("keras",)},
         [("keras", "python")],
+    ),
+    (
+        "meant-for",
+        "This is an introduction geared toward those with at least a minimum of programming.",
+        {},
+        [("deep-learning", "programming")],
     ),
     (
         "prerequisites-are",
@@ -304,6 +312,29 @@ def test_a_prerequisites_section_s_items_are_required_by_its_parent_or_the_subje
         ("deep-learning", "python"),
         ("deep-learning", "numpy"),
     ]
+
+
+def test_what_an_item_answers_to_what_is_required():
+    question = "What skills are needed for machine learning jobs?"
+    statements = from_answer(question, "Python, linear algebra and NumPy.", context(), VOCABULARY)
+    assert [(s.topic, s.requires, s.rule) for s in statements] == [
+        ("machine-learning", "python", "answer to what is required"),
+        ("machine-learning", "linear-algebra", "answer to what is required"),
+        ("machine-learning", "numpy", "answer to what is required"),
+    ]
+    assert from_answer("Why machine learning?", "Python.", context(), VOCABULARY) == []
+
+
+def test_the_tools_of_a_library_section_are_used_from_its_language():
+    tools = Vocabulary(
+        [*VOCABULARY.entries.values(), E("pandas", "pandas", ("pandas",), kind="tool")], {}
+    )
+    anchors = ["pandas", "NumPy tutorial", "a post on linear algebra"]
+    statements = from_library_section("Python (Libraries)", anchors, context(), tools)
+    assert [(s.topic, s.requires, s.rule) for s in statements] == [
+        ("pandas", "python", "library section")
+    ]
+    assert from_library_section("Python (Learning)", anchors, context(), tools) == []
 
 
 def test_stages_follow_each_other_within_their_parent_and_kind():

@@ -147,6 +147,15 @@ _CUES = (
         needs_cue_word=True,
     ),
     _Cue(
+        "meant-for",
+        r"(?:geared|aimed|intended|designed|written|meant)?\s?(?:toward|towards|for|at) (?:those|"
+        r"people|readers|learners|students|anyone|someone|developers|engineers|programmers) "
+        r"(?:with|who (?:have|know|are familiar with|are comfortable with))(?: at least)?",
+        "after",
+        "context",
+        "{topic} is meant for those who know {requires}",
+    ),
+    _Cue(
         "prerequisites-are",
         r"(?:pre-?requisites?|requirements?)(?: are| is| include| includes)?"
         r"\s*:",
@@ -280,7 +289,9 @@ _DENIED_AFTER = re.compile(
 )
 # Where a phrase ends: a clause's punctuation, or a word that starts another clause.
 _BOUNDARY = re.compile(
-    r"[.;!?\[\]:\u2013\u2014]|\s-\s|,\s*(?=(?:you|we|it|this|that|then|and then|but|so|which|"
+    # ", and an interest in X": another thing asked for, which its own cue (if any) names.
+    r"[.;!?\[\]:\u2013\u2014]|\s-\s|,\s*and\s+(?=(?:\([^()]{0,80}\)\s*)?(?:an?|the|some|your|"
+    r"their)\s)|,\s*(?=(?:you|we|it|this|that|then|and then|but|so|which|"
     r"start|read|check|go|try|see|as|and (?:have|know|already)|included|available|provided|"
     r"written|published)\b)|\s(?=(?:but|so|which|because|then|"
     r"while|whereas|although|"
@@ -546,11 +557,13 @@ def from_table(rows: list[Row], edition: int, vocabulary: Vocabulary) -> list[St
         cell = row.requirements
         if cell is None or _NOTHING.match(cell):
             continue
-        needs = list(vocabulary.narrowest_in(cell))
+        needs = []
         for item in re.split(r"\s*(?:,|;|\band\b|\bor\b|/)\s*", cell):
-            other = _row_named(item.lower().strip(), titles)
+            other = None if _names_a_topic(item, vocabulary) else _row_named(item, titles)
             if other is not None and other is not row:
                 needs += other.topics
+            else:
+                needs += vocabulary.narrowest_in(item)
         for topic in row.topics:
             for requires in dict.fromkeys(needs):
                 if topic != requires:
@@ -573,12 +586,20 @@ def from_table(rows: list[Row], edition: int, vocabulary: Vocabulary) -> list[St
     return found
 
 
+def _names_a_topic(item: str, vocabulary: Vocabulary) -> bool:
+    """Whether the item is a topic's name and nothing more ("Python", "linear algebra")."""
+    hits = vocabulary.find(item.strip())
+    return len(hits) == 1 and hits[0].start == 0 and hits[0].end == len(item.strip())
+
+
 def _row_named(item: str, titles: list[tuple[str, Row]]) -> Row | None:
-    """The row whose title the item names: its whole title, its start or its end."""
+    """The row whose title the item names: its whole title, or its start ("Calculus 1A" is
+    "Calculus 1A: Differentiation")."""
+    item = item.lower().strip()
     if len(item) < 4:
         return None
     for title, row in titles:
-        if title == item or title.startswith(item) or title.endswith(item) or item in title:
+        if title == item or title.startswith((f"{item}:", f"{item} (", f"{item} -")):
             return row
     return None
 
@@ -642,6 +663,74 @@ def from_requirements_block(text: str, context: Context, vocabulary: Vocabulary)
             f"the guide lists {vocabulary.entries[requires].name} among the prerequisites "
             f"of {vocabulary.entries[topic].name}",
             text,
+            context.edition,
+            STRUCTURE_CONFIDENCE,
+        )
+        for topic in learners
+        for requires in needs
+    ]
+
+
+_LIBRARIES = re.compile(r"\b(?:libraries|packages|modules|toolkits|extensions|ecosystem)\b", re.I)
+
+
+def from_library_section(
+    title: str, anchors: Iterable[str], context: Context, vocabulary: Vocabulary
+) -> list[Statement]:
+    """A section of a language's or a tool's libraries ("Python (Libraries)", "R packages"):
+    each tool its links name is used from it."""
+    if not _LIBRARIES.search(title):
+        return []
+    hosts = vocabulary.narrowest_in(title)
+    used = {
+        tool
+        for anchor in anchors
+        for tool in vocabulary.narrowest_in(anchor)
+        if vocabulary.entries[tool].kind == "tool"
+    }
+    return [
+        Statement(
+            tool,
+            host,
+            "structure",
+            "library section",
+            f"the guide lists {vocabulary.entries[tool].name} among the libraries of "
+            f"{vocabulary.entries[host].name}",
+            title,
+            context.edition,
+            HEADING_CONFIDENCE,
+        )
+        for host in hosts
+        for tool in sorted(used)
+        if tool != host
+    ]
+
+
+_ASKS_FOR_REQUIREMENTS = re.compile(
+    r"\b(?:what|which)\b.*\b(?:need|needed|required|requires?|prerequisites?|skills|should "
+    r"(?:I|you|one) (?:know|learn))\b.*\?",
+    re.I,
+)
+
+
+def from_answer(
+    question: str, answer: str, context: Context, vocabulary: Vocabulary
+) -> list[Statement]:
+    """A list item under one that asks what something requires ("What skills are needed for
+    machine learning jobs?"): what the answer names, the asked-about topic requires."""
+    if not _ASKS_FOR_REQUIREMENTS.search(question):
+        return []
+    learners = vocabulary.narrowest_in(question) or list(context.subject)
+    needs = [t for t in vocabulary.narrowest_in(answer) if t not in learners]
+    return [
+        Statement(
+            topic,
+            requires,
+            "structure",
+            "answer to what is required",
+            f"the guide answers that {vocabulary.entries[topic].name} requires "
+            f"{vocabulary.entries[requires].name}",
+            f"{question} {answer}",
             context.edition,
             STRUCTURE_CONFIDENCE,
         )

@@ -217,7 +217,11 @@ def discover(document: ParsedDocument, vocabulary: Vocabulary) -> list[Discovere
             if not any(lead.group(1) in anchor for anchor in anchors.get(index, ())):
                 consider(lead.group(1), LIST_CONFIDENCE, "list lead", paragraph.text)
         if paragraph.kind == "cell" and SUBJECT_COLUMN.match(paragraph.column or ""):
-            for part in re.split(r":\s", _title(paragraph.text)):
+            # "Computer Networking: a Top-Down Approach": the subtitle says how, once the
+            # title names the subject.
+            title, _, subtitle = _title(paragraph.text).partition(": ")
+            named = vocabulary.find(title)
+            for part in (title,) if named else (title, subtitle):
                 consider(part, LIST_CONFIDENCE, "table subject", paragraph.text)
     for link in document.links:
         if link.section in prerequisite_sections:
@@ -290,8 +294,9 @@ def _named(vocabulary: Vocabulary, phrase: str) -> bool:
 # What may join known topics in a phrase that is no topic of its own.
 _JOINING_WORDS = frozenset(
     word_key(word)
-    for word in """and or of the a an in for with applied basic basics fundamentals foundations
-    introduction intro essentials principles elements advanced""".split()
+    for word in """and or of the a an in for with using via through to on from applied basic
+    basics fundamentals foundations introduction intro essentials principles elements advanced
+    """.split()
 )
 
 

@@ -42,6 +42,7 @@ class TopicEntry:
     token_surface: str | None = None
     broader: tuple[str, ...] = ()
     origin: tuple[str, ...] = ("curated",)
+    kind: str | None = None  # field, method, model, math, language, tool, dataset, concept...
 
 
 @dataclass(frozen=True)
@@ -193,6 +194,7 @@ def entries_of(raw: list[dict]) -> list[TopicEntry]:
             token_surface=item.get("token_surface"),
             broader=tuple(item.get("broader", ())),
             origin=tuple(item.get("origin", ("curated",))),
+            kind=item.get("kind"),
         )
         for item in raw
     ]
