@@ -32,6 +32,7 @@ __all__ = ["ACCESS", "KINDS", "KindDecision", "classify", "classify_access"]
 KINDS = (
     "video",
     "course",
+    "lecture notes",  # slides or notes of a course's lectures
     "book",
     "tutorial",
     "article",
@@ -43,6 +44,7 @@ KINDS = (
     "interactive demo",
     "documentation",
     "social post",
+    "link collection",  # a list of links or resources: awesome lists, reading lists, index sites
     "other",
 )
 ACCESS = ("free", "paid", "unknown")
