@@ -2,9 +2,10 @@
 VENV ?= .venv
 PYTHON ?= python3
 GUIDES ?= ../shared/guides/learning-deep-learning-2017
+TUTORIALBANK ?= ../shared/data/tutorialbank/resources.tsv
 BIN := $(VENV)/bin
 
-.PHONY: install run test lint bench bench-tools clean
+.PHONY: install run test lint bench bench-tools kind-model clean
 
 # Debian packages, as root; nothing to do where they are installed: bubblewrap isolates sandbox
 # jobs, nginx holds the API's connections in front of gunicorn (`kb serve`).
@@ -42,6 +43,11 @@ bench: install bench-tools
 # The API's load generator, from Debian (run as root); nothing to do where it is installed.
 bench-tools:
 	command -v wrk >/dev/null || (apt-get update && apt-get install -y wrk)
+
+# Retrain the kind model on TutorialBank (kb/kind_model.py): prints its held-out accuracy and
+# confusion table, and rewrites kb/data/kind_model.json, which the package ships.
+kind-model: install
+	$(BIN)/python -m kb.kind_model --tutorialbank $(TUTORIALBANK)
 
 clean:
 	rm -rf $(VENV) instance build *.egg-info

@@ -1,11 +1,20 @@
 """Kinds and access of learning resources, on links from the 2017 deep-learning guide."""
 
 import dataclasses
+import json
 import re
+from importlib import resources
+from pathlib import Path
 
 import pytest
 
+from kb import kind_model
 from kb.kinds import KINDS, KindDecision, classify, classify_access
+
+TUTORIALBANK = Path(__file__).resolve().parents[2] / "shared/data/tutorialbank/resources.tsv"
+needs_tutorialbank = pytest.mark.skipif(
+    not TUTORIALBANK.exists(), reason="TutorialBank is not beside the repository"
+)
 
 # (url, anchor, context, section, kind, rule); anchors and contexts are the guide's own words.
 GUIDE_LINKS = [
@@ -507,3 +516,114 @@ def test_kind_decision_is_validated_and_frozen() -> None:
 )
 def test_classify_access(url: str, anchor: str, context: str, access: str) -> None:
     assert classify_access(url, anchor, context) == access
+
+
+# The learned model (kb.kind_model): what ships, and what training produces.
+
+
+def test_shipped_model_loads_once_and_speaks_our_vocabulary() -> None:
+    model = kind_model.load()
+    assert kind_model.load() is model  # read once per process
+    assert set(model.classes) == set(kind_model.MEDIUM_KINDS.values())
+    assert set(model.classes) <= set(KINDS)
+    assert {"lecture notes", "paper", "tutorial", "article"} <= set(model.classes)
+    size = resources.files("kb").joinpath(kind_model.MODEL_FILE).stat().st_size
+    assert size < 5_000_000
+
+
+def test_media_map_onto_our_kinds() -> None:
+    assert set(kind_model.MEDIUM_KINDS.values()) <= set(KINDS)
+    assert kind_model.MEDIUM_KINDS["Lectures"] == "lecture notes"
+    assert kind_model.MEDIUM_KINDS["NACLO Problems"] == "other"
+
+
+@pytest.mark.parametrize(
+    ("url", "title", "kind"),
+    [
+        (
+            "https://web.stanford.edu/class/cs224n/slides/cs224n-2019-lecture01-wordvecs1.pdf",
+            "Introduction and Word Vectors",
+            "lecture notes",
+        ),
+        (
+            "https://www.cs.cmu.edu/~tom/10701_sp11/slides/MLE_MAP_1-18-11.pdf",
+            "MLE and MAP",
+            "lecture notes",
+        ),
+        ("https://arxiv.org/abs/1706.03762", "Attention Is All You Need", "paper"),
+        (
+            "https://towardsdatascience.com/understanding-gru-networks-2ef37df6c9be",
+            "Understanding GRU networks",
+            "article",
+        ),
+        ("https://github.com/explosion/spaCy", "spaCy: Industrial-strength NLP", "library"),
+        (
+            "https://www.nacloweb.org/resources/problems/2020/N2020-Q.pdf",
+            "Cut to the Chase",
+            "other",
+        ),
+    ],
+)
+def test_model_predicts_clear_cases(url: str, title: str, kind: str) -> None:
+    predicted, probability = kind_model.load().predict(url, title)
+    assert predicted == kind
+    assert 0.8 < probability <= 1.0
+
+
+def test_model_rejects_a_file_of_another_format() -> None:
+    data = json.loads(resources.files("kb").joinpath(kind_model.MODEL_FILE).read_text("utf-8"))
+    with pytest.raises(ValueError, match="format"):
+        kind_model.KindModel.from_json({**data, "format": kind_model.FORMAT + 1})
+
+
+def test_tutorialbank_rows_with_an_unknown_medium_are_skipped(tmp_path: Path) -> None:
+    header = "id\ttitle\turl\ttopic_name\ttopic_id\tauthor\tmedium\tvenue\tyear\n"
+    rows = [
+        "1\tSlides\thttp://a.edu/l1.pdf\tNLP\t1\tX\tLectures\tV\t2017\n",
+        '2\tBroken "row\thttp://b.org/\tNLP\t1\tX\tR. L. Petruck"\tV\t2017\n',
+        "3\tBook\thttp://c.org/\tNLP\t1\tX\tbook\tV\t2017\n",
+    ]
+    path = tmp_path / "resources.tsv"
+    path.write_text(header + "".join(rows), encoding="utf-8")
+    examples = kind_model.read_tutorialbank(path)
+    assert [(e.url, e.kind) for e in examples] == [
+        ("http://a.edu/l1.pdf", "lecture notes"),
+        ("http://c.org/", "book"),
+    ]
+
+
+def test_the_held_out_part_follows_the_canonical_url() -> None:
+    spellings = ["http://www.Example.com/a/", "https://example.com/a", "example.com/a#top"]
+    assert len({kind_model.is_held_out(url) for url in spellings}) == 1
+
+
+@needs_tutorialbank
+def test_training_produces_the_shipped_format_and_learns() -> None:
+    examples = kind_model.read_tutorialbank(TUTORIALBANK)
+    held_out = [e for e in examples if kind_model.is_held_out(e.url)]
+    assert 0.18 < len(held_out) / len(examples) < 0.22
+    training = [e for e in examples if not kind_model.is_held_out(e.url)][::6]  # ~2,000 rows
+    model = kind_model.train(training, kept_features=5_000)
+    accuracy, table = kind_model.evaluate(model, held_out[::3])
+    assert accuracy > 0.7  # the most frequent kind is half of them
+    assert "lecture notes" in table
+
+    produced = model.to_json()
+    shipped = json.loads(resources.files("kb").joinpath(kind_model.MODEL_FILE).read_text("utf-8"))
+    assert produced.keys() == shipped.keys()
+    assert produced["format"] == shipped["format"] == kind_model.FORMAT
+    assert set(produced["classes"]) == set(shipped["classes"])
+    assert [(f["field"], f["analysis"]) for f in produced["fields"]] == [
+        (f["field"], f["analysis"]) for f in shipped["fields"]
+    ]
+    for data in (produced, shipped):
+        assert len(data["coef"]) == len(data["classes"]) == len(data["intercept"])
+        assert {len(row) for row in data["coef"]} == {sum(len(f["terms"]) for f in data["fields"])}
+        assert all(len(f["terms"]) == len(f["idf"]) for f in data["fields"])
+
+    # what is written is what was trained, to the JSON's rounding
+    urls, titles = [e.url for e in held_out[:200]], [e.title for e in held_out[:200]]
+    reloaded = kind_model.KindModel.from_json(json.loads(json.dumps(produced)))
+    assert reloaded.probabilities(urls, titles) == pytest.approx(
+        model.probabilities(urls, titles), abs=1e-3
+    )
