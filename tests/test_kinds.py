@@ -286,7 +286,7 @@ GUIDE_LINKS = [
         "",
         "Courses",
         "course",
-        "section:'Courses'",
+        "words:'course code'",  # the anchor's "CS231n" says so before the section does
     ),
     (
         "https://medium.com/@karpathy/yes-you-should-understand-backprop-e2f06eab496b",
@@ -308,6 +308,66 @@ GUIDE_LINKS = [
 ]
 
 
+# (url, anchor, context, section, kind, rule): which source of evidence wins over which.
+PRECEDENCE = [
+    # a precise URL beats the author's word: this PDF mirror is a repository
+    (
+        "https://github.com/HFTrader/DeepLearningBook",
+        "the Deep Learning book as PDF",
+        "",
+        "Books",
+        "code repository",
+        "url:github.com repository",
+    ),
+    # an anchor word beats a likely URL guess (Amazon usually means a book)
+    (
+        "https://www.amazon.com/dp/B01N0JLIJ6",
+        "video course",
+        "",
+        None,
+        "course",
+        "words:'course'",
+    ),
+    # the anchor beats the context
+    (
+        "http://yann.lecun.com/exdb/mnist/",
+        "MNIST dataset",
+        "see the book for details",
+        None,
+        "dataset",
+        "words:'dataset'",
+    ),
+    # the context beats a loose URL hint
+    (
+        "https://github.com/stared",
+        "Piotr Migdał",
+        "my library of tools",
+        None,
+        "library",
+        "context:'library'",
+    ),
+    # a loose URL hint beats the section
+    (
+        "https://github.com/stared",
+        "Piotr Migdał",
+        "",
+        "Datasets",
+        "code repository",
+        "url:code host",
+    ),
+    # the section beats the defaults
+    ("http://www.deepexcel.net/", "ExcelNet", "", "Datasets", "dataset", "section:'Datasets'"),
+    (
+        "https://medium.com/@x/post-1",
+        "A post",
+        "",
+        "Frameworks",
+        "library",
+        "section:'Frameworks'",
+    ),
+]
+
+
 @pytest.mark.parametrize(("url", "anchor", "context", "section", "kind", "rule"), GUIDE_LINKS)
 def test_classify_guide_links(
     url: str, anchor: str, context: str, section: str | None, kind: str, rule: str
@@ -323,79 +383,20 @@ def test_classify_guide_links(
         (r"words:.*", 0.8),
         (r"url:gist\.github\.com", 0.7),
         (r"context:.*", 0.6),
-        (r"url:path .*", 0.5),
+        (r"url:(path .*|academic pdf)", 0.5),
         (r"section:.*", 0.4),
         (r"default:blog-like", 0.3),
         (r"default", 0.1),
     ],
 )
 def test_confidence_tiers(rule_pattern: str, confidence: float) -> None:
-    decisions = [classify(*link[:4]) for link in GUIDE_LINKS]
+    decisions = [classify(*link[:4]) for link in GUIDE_LINKS + PRECEDENCE]
     matching = [d for d in decisions if re.fullmatch(rule_pattern, d.rule)]
     assert matching, f"no guide link is decided by {rule_pattern!r}"
     assert {d.confidence for d in matching} == {confidence}
 
 
-@pytest.mark.parametrize(
-    ("url", "anchor", "context", "section", "kind", "rule"),
-    [
-        # a precise URL beats the author's word: this PDF mirror is a repository
-        (
-            "https://github.com/HFTrader/DeepLearningBook",
-            "the Deep Learning book as PDF",
-            "",
-            "Books",
-            "code repository",
-            "url:github.com repository",
-        ),
-        # an anchor word beats a likely URL guess (Amazon usually means a book)
-        (
-            "https://www.amazon.com/dp/B01N0JLIJ6",
-            "video course",
-            "",
-            None,
-            "course",
-            "words:'course'",
-        ),
-        # the anchor beats the context
-        (
-            "http://yann.lecun.com/exdb/mnist/",
-            "MNIST dataset",
-            "see the book for details",
-            None,
-            "dataset",
-            "words:'dataset'",
-        ),
-        # the context beats a loose URL hint
-        (
-            "https://github.com/stared",
-            "Piotr Migdał",
-            "my library of tools",
-            None,
-            "library",
-            "context:'library'",
-        ),
-        # a loose URL hint beats the section
-        (
-            "https://github.com/stared",
-            "Piotr Migdał",
-            "",
-            "Datasets",
-            "code repository",
-            "url:code host",
-        ),
-        # the section beats the defaults
-        ("http://www.deepexcel.net/", "ExcelNet", "", "Datasets", "dataset", "section:'Datasets'"),
-        (
-            "https://medium.com/@x/post-1",
-            "A post",
-            "",
-            "Frameworks",
-            "library",
-            "section:'Frameworks'",
-        ),
-    ],
-)
+@pytest.mark.parametrize(("url", "anchor", "context", "section", "kind", "rule"), PRECEDENCE)
 def test_precedence(
     url: str, anchor: str, context: str, section: str | None, kind: str, rule: str
 ) -> None:
@@ -415,12 +416,14 @@ def test_precedence(
             "book",
             "context:'book'",
         ),
+        # a "guide" is an explainer, as the annotated guides' experts have it, not a tutorial
         (
             "A Visual and Interactive Guide to the Basics of Neural Networks",
             "",
-            "tutorial",
-            "words:'tutorial'",
+            "article",
+            "words:'article'",
         ),
+        ("A step-by-step tutorial on interactive plots", "", "tutorial", "words:'tutorial'"),
         ("François Chollet's tweet", "", "social post", "words:'tweet'"),
         ("interactive figures", "", "interactive demo", "words:'interactive'"),
         ("Keras", "a high-level neural network library in Python", "library", "context:'library'"),
@@ -454,7 +457,8 @@ def test_every_decision_is_in_the_vocabulary(link: tuple) -> None:
 
 
 def test_classify_handles_links_that_are_not_web_urls() -> None:
-    assert classify("/imgs/a.png", "", "", None) == KindDecision("other", "default", 0.1)
+    assert classify("/imgs/a.png", "", "", None) == KindDecision("other", "url:image", 0.9)
+    assert classify("/about", "", "", None) == KindDecision("other", "default", 0.1)
     assert classify("notes.ipynb", "", "", None).kind == "notebook"
     assert classify("http://[::1", "a dataset", "", None).rule == "words:'dataset'"
 
@@ -516,6 +520,164 @@ def test_kind_decision_is_validated_and_frozen() -> None:
 )
 def test_classify_access(url: str, anchor: str, context: str, access: str) -> None:
     assert classify_access(url, anchor, context) == access
+
+
+# The two kinds added with the learned model: slides and notes of lectures, lists of links.
+NEW_KINDS = [
+    (
+        "http://cs231n.stanford.edu/slides/2017/cs231n_2017_lecture4.pdf",
+        "Backpropagation and Neural Networks",
+        "",
+        None,
+        "lecture notes",
+        "url:lecture slides",
+    ),
+    (
+        "https://www.slideshare.net/AlfredPong1/deep-learning-a-nontechnical-introduction-69385936",
+        "Deep Learning - A Non-Technical Introduction",
+        "",
+        None,
+        "lecture notes",
+        "url:slide host",
+    ),
+    (
+        "http://www.cs.waikato.ac.nz/ml/weka/Slides3rdEd_Ch1-5.zip",
+        "Slides for Chapters 1-5 (zip)",
+        "",
+        "Practical Books",
+        "lecture notes",
+        "words:'slides'",
+    ),
+    (
+        "https://github.com/josephmisiti/awesome-machine-learning",
+        "Awesome Machine Learning",
+        "",
+        "Resources",
+        "link collection",
+        "url:github.com awesome list",
+    ),
+    (
+        "https://medium.com/tag/deep-learning",
+        "Deep learning",
+        "",
+        "Resources",
+        "link collection",
+        "url:listing page",
+    ),
+    (
+        "https://ragle.sanukcode.net/articles/machine-learning-self-study-resources/",
+        "Machine Learning Self-study Resources",
+        "",
+        "Resources",
+        "link collection",
+        "words:'resources'",
+    ),
+    (
+        "https://www.analyticsvidhya.com/blog/2016/10/16-new-must-watch-tutorials-courses-on-machine-learning/",
+        "16 New Must Watch Tutorials, Courses on Machine Learning",
+        "",
+        "Video Series",
+        "link collection",
+        "words:'list'",
+    ),
+]
+
+
+@pytest.mark.parametrize(("url", "anchor", "context", "section", "kind", "rule"), NEW_KINDS)
+def test_new_kinds(
+    url: str, anchor: str, context: str, section: str | None, kind: str, rule: str
+) -> None:
+    decision = classify(url, anchor, context, section)
+    assert (decision.kind, decision.rule) == (kind, rule)
+
+
+def test_a_sentence_about_resources_does_not_make_each_link_a_list() -> None:
+    decision = classify("http://www.deepexcel.net/", "ExcelNet", "Here are some resources:", None)
+    assert decision.kind != "link collection"
+
+
+@pytest.mark.parametrize(
+    ("url", "anchor", "context", "kind", "rule"),
+    [
+        # a paper's citation in the sentence, where the URL says only "a PDF at a university"
+        (
+            "http://www.cs.toronto.edu/~hinton/absps/ncfast.pdf",
+            "deep belief nets",
+            'Hinton, Geoffrey E., Simon Osindero, and Yee-Whye Teh. "A fast learning algorithm'
+            ' for deep belief nets." Neural computation 18.7 (2006): 1527-1554.',
+            "paper",
+            "context:'citation'",
+        ),
+        # a reading list's "[pdf]" link after a reference, on any host
+        (
+            "http://www.cv-foundation.org/openaccess/content_cvpr_2015/papers/Szegedy_Going_Deeper_With_2015_CVPR_paper.pdf",
+            "[pdf]",
+            "[pdf] (GoogLeNet) :star::star::star:",
+            "paper",
+            "words:'pdf'",
+        ),
+        # a course by its length, as curricula list them
+        (
+            "coursepages/intro-cs/README.md",
+            "Introduction to Computer Science and Programming using Python",
+            "Introduction to Computer Science and Programming using Python 14 weeks 6-10"
+            " hours/week",
+            "course",
+            "context:'course length'",
+        ),
+        (
+            "https://www.edx.org/learn/databases/stanford-university-databases-modeling-and-theory",
+            "Databases: Modeling and Theory",
+            "",
+            "course",
+            "url:course platform",
+        ),
+        (
+            "https://www.reddit.com/r/MachineLearning/",
+            "/r/MachineLearning",
+            "",
+            "social post",
+            "url:forum",
+        ),
+        (
+            "https://www.quora.com/How-do-I-learn-machine-learning-1",
+            "How do I learn machine learning?",
+            "",
+            "social post",
+            "url:Q&A question",
+        ),
+        (
+            "https://www.quora.com/Can-I-learn-ML/answer/Drac-Smith",
+            "Drac Smith",
+            "",
+            "article",
+            "url:Q&A answer",
+        ),
+        (
+            "https://soundcloud.com/nssd-podcast",
+            "Not So Standard Deviation",
+            "",
+            "other",
+            "url:podcast host",
+        ),
+    ],
+)
+def test_url_and_word_rules_of_the_study_guides(
+    url: str, anchor: str, context: str, kind: str, rule: str
+) -> None:
+    decision = classify(url, anchor, context, None)
+    assert (decision.kind, decision.rule) == (kind, rule)
+
+
+_RULE_NAMES = re.compile(r"url:.+|words:'.+'|context:'.+'|section:'.*'|default(:blog-like)?")
+
+
+@pytest.mark.parametrize("link", GUIDE_LINKS + PRECEDENCE + NEW_KINDS)
+def test_every_decision_names_its_rule_and_confidence(link: tuple) -> None:
+    decision = classify(*link[:4])
+    assert _RULE_NAMES.fullmatch(decision.rule), decision.rule
+    assert 0.0 < decision.confidence <= 1.0
+    assert decision.kind in KINDS
 
 
 # The learned model (kb.kind_model): what ships, and what training produces.
