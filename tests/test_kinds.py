@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from kb import kind_model
-from kb.kinds import KINDS, KindDecision, classify, classify_access
+from kb.kinds import KINDS, MODEL_WEIGHT, KindDecision, classify, classify_access
 
 TUTORIALBANK = Path(__file__).resolve().parents[2] / "shared/data/tutorialbank/resources.tsv"
 needs_tutorialbank = pytest.mark.skipif(
@@ -669,10 +669,23 @@ def test_url_and_word_rules_of_the_study_guides(
     assert (decision.kind, decision.rule) == (kind, rule)
 
 
-_RULE_NAMES = re.compile(r"url:.+|words:'.+'|context:'.+'|section:'.*'|default(:blog-like)?")
+def test_the_model_decides_where_no_rule_does() -> None:
+    # a linguistics-olympiad problem: no rule knows the host, TutorialBank does
+    url = "https://www.nacloweb.org/resources/problems/2019/N2019-F.pdf"
+    decision = classify(url, "Harmongolia", "", None)
+    assert (decision.kind, decision.rule) == ("other", "model")
+    assert MODEL_WEIGHT / 2 <= decision.confidence <= MODEL_WEIGHT  # below every rule's tier
+    # where the model is unsure too, the default says so
+    assert classify("http://www.deepexcel.net/", "ExcelNet", "", None).rule == "default"
 
 
-@pytest.mark.parametrize("link", GUIDE_LINKS + PRECEDENCE + NEW_KINDS)
+_RULE_NAMES = re.compile(r"url:.+|words:'.+'|context:'.+'|section:'.*'|default(:blog-like)?|model")
+
+
+_DECIDED_BY_THE_MODEL = [("https://www.nacloweb.org/resources/problems/2019/N2019-F.pdf", "", "")]
+
+
+@pytest.mark.parametrize("link", GUIDE_LINKS + PRECEDENCE + NEW_KINDS + _DECIDED_BY_THE_MODEL)
 def test_every_decision_names_its_rule_and_confidence(link: tuple) -> None:
     decision = classify(*link[:4])
     assert _RULE_NAMES.fullmatch(decision.rule), decision.rule
