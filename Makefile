@@ -2,9 +2,10 @@
 VENV ?= .venv
 PYTHON ?= python3
 GUIDES ?= ../shared/guides/learning-deep-learning-2017
+TUTORIALBANK ?= ../shared/data/tutorialbank/resources.tsv
 BIN := $(VENV)/bin
 
-.PHONY: install run test lint bench bench-tools vocabulary clean
+.PHONY: install run test lint bench bench-tools vocabulary kind-model clean
 
 # Debian packages, as root; nothing to do where they are installed: bubblewrap isolates sandbox
 # jobs, nginx holds the API's connections in front of gunicorn (`kb serve`).
@@ -47,6 +48,11 @@ bench-tools:
 # (../shared/data/tutorialbank) and kb/data/curated_topics.json; the standard library suffices.
 vocabulary:
 	$(PYTHON) -m kb.extraction.build_vocabulary
+
+# Retrain the kind model on TutorialBank (kb/extraction/kind_model.py): prints its held-out
+# accuracy and confusion table, and rewrites kb/data/kind_model.json, which the package ships.
+kind-model: install
+	$(BIN)/python -m kb.extraction.kind_model --tutorialbank $(TUTORIALBANK)
 
 clean:
 	rm -rf $(VENV) instance build *.egg-info

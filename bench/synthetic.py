@@ -32,7 +32,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from kb import db, version  # noqa: E402
-from kb.kinds import KINDS  # noqa: E402
+from kb.extraction.kinds import KINDS  # noqa: E402
 from kb.models import (  # noqa: E402
     Edition,
     Mention,

@@ -6,6 +6,7 @@ topic whose resources are unknown gets TOPIC_WITHOUT_RESOURCES.
 
 HOURS_BY_KIND = {
     "course": 20.0,
+    "lecture notes": 1.5,
     "book": 25.0,
     "video": 1.0,
     "tutorial": 2.0,
@@ -18,6 +19,7 @@ HOURS_BY_KIND = {
     "interactive demo": 0.5,
     "documentation": 1.0,
     "social post": 0.1,
+    "link collection": 0.5,
     "other": 0.5,
 }
 TOPIC_WITHOUT_RESOURCES = 2.0

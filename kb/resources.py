@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from kb.extraction.kinds import classify, classify_access
 from kb.extraction.relevance import Relevance
 from kb.extraction.titles import Named, best_title
-from kb.kinds import classify, classify_access
 from kb.urls import best_display_url
 
 

@@ -6,7 +6,7 @@ import pytest
 import sqlalchemy as sa
 
 from api.app import create_app, engine_of
-from kb.kinds import KINDS
+from kb.extraction.kinds import KINDS
 from kb.models import EDITION_FORMATS, Mention, Resource, Topic
 
 

@@ -1,11 +1,20 @@
 """Kinds and access of learning resources, on links from the 2017 deep-learning guide."""
 
 import dataclasses
+import json
 import re
+from importlib import resources
+from pathlib import Path
 
 import pytest
 
-from kb.kinds import KINDS, KindDecision, classify, classify_access
+from kb.extraction import kind_model
+from kb.extraction.kinds import KINDS, MODEL_WEIGHT, KindDecision, classify, classify_access
+
+TUTORIALBANK = Path(__file__).resolve().parents[2] / "shared/data/tutorialbank/resources.tsv"
+needs_tutorialbank = pytest.mark.skipif(
+    not TUTORIALBANK.exists(), reason="TutorialBank is not beside the repository"
+)
 
 # (url, anchor, context, section, kind, rule); anchors and contexts are the guide's own words.
 GUIDE_LINKS = [
@@ -277,7 +286,7 @@ GUIDE_LINKS = [
         "",
         "Courses",
         "course",
-        "section:'Courses'",
+        "words:'course code'",  # the anchor's "CS231n" says so before the section does
     ),
     (
         "https://medium.com/@karpathy/yes-you-should-understand-backprop-e2f06eab496b",
@@ -299,6 +308,66 @@ GUIDE_LINKS = [
 ]
 
 
+# (url, anchor, context, section, kind, rule): which source of evidence wins over which.
+PRECEDENCE = [
+    # a precise URL beats the author's word: this PDF mirror is a repository
+    (
+        "https://github.com/HFTrader/DeepLearningBook",
+        "the Deep Learning book as PDF",
+        "",
+        "Books",
+        "code repository",
+        "url:github.com repository",
+    ),
+    # an anchor word beats a likely URL guess (Amazon usually means a book)
+    (
+        "https://www.amazon.com/dp/B01N0JLIJ6",
+        "video course",
+        "",
+        None,
+        "course",
+        "words:'course'",
+    ),
+    # the anchor beats the context
+    (
+        "http://yann.lecun.com/exdb/mnist/",
+        "MNIST dataset",
+        "see the book for details",
+        None,
+        "dataset",
+        "words:'dataset'",
+    ),
+    # the context beats a loose URL hint
+    (
+        "https://github.com/stared",
+        "Piotr Migdał",
+        "my library of tools",
+        None,
+        "library",
+        "context:'library'",
+    ),
+    # a loose URL hint beats the section
+    (
+        "https://github.com/stared",
+        "Piotr Migdał",
+        "",
+        "Datasets",
+        "code repository",
+        "url:code host",
+    ),
+    # the section beats the defaults
+    ("http://www.deepexcel.net/", "ExcelNet", "", "Datasets", "dataset", "section:'Datasets'"),
+    (
+        "https://medium.com/@x/post-1",
+        "A post",
+        "",
+        "Frameworks",
+        "library",
+        "section:'Frameworks'",
+    ),
+]
+
+
 @pytest.mark.parametrize(("url", "anchor", "context", "section", "kind", "rule"), GUIDE_LINKS)
 def test_classify_guide_links(
     url: str, anchor: str, context: str, section: str | None, kind: str, rule: str
@@ -314,79 +383,20 @@ def test_classify_guide_links(
         (r"words:.*", 0.8),
         (r"url:gist\.github\.com", 0.7),
         (r"context:.*", 0.6),
-        (r"url:path .*", 0.5),
+        (r"url:(path .*|academic pdf)", 0.5),
         (r"section:.*", 0.4),
         (r"default:blog-like", 0.3),
         (r"default", 0.1),
     ],
 )
 def test_confidence_tiers(rule_pattern: str, confidence: float) -> None:
-    decisions = [classify(*link[:4]) for link in GUIDE_LINKS]
+    decisions = [classify(*link[:4]) for link in GUIDE_LINKS + PRECEDENCE]
     matching = [d for d in decisions if re.fullmatch(rule_pattern, d.rule)]
     assert matching, f"no guide link is decided by {rule_pattern!r}"
     assert {d.confidence for d in matching} == {confidence}
 
 
-@pytest.mark.parametrize(
-    ("url", "anchor", "context", "section", "kind", "rule"),
-    [
-        # a precise URL beats the author's word: this PDF mirror is a repository
-        (
-            "https://github.com/HFTrader/DeepLearningBook",
-            "the Deep Learning book as PDF",
-            "",
-            "Books",
-            "code repository",
-            "url:github.com repository",
-        ),
-        # an anchor word beats a likely URL guess (Amazon usually means a book)
-        (
-            "https://www.amazon.com/dp/B01N0JLIJ6",
-            "video course",
-            "",
-            None,
-            "course",
-            "words:'course'",
-        ),
-        # the anchor beats the context
-        (
-            "http://yann.lecun.com/exdb/mnist/",
-            "MNIST dataset",
-            "see the book for details",
-            None,
-            "dataset",
-            "words:'dataset'",
-        ),
-        # the context beats a loose URL hint
-        (
-            "https://github.com/stared",
-            "Piotr Migdał",
-            "my library of tools",
-            None,
-            "library",
-            "context:'library'",
-        ),
-        # a loose URL hint beats the section
-        (
-            "https://github.com/stared",
-            "Piotr Migdał",
-            "",
-            "Datasets",
-            "code repository",
-            "url:code host",
-        ),
-        # the section beats the defaults
-        ("http://www.deepexcel.net/", "ExcelNet", "", "Datasets", "dataset", "section:'Datasets'"),
-        (
-            "https://medium.com/@x/post-1",
-            "A post",
-            "",
-            "Frameworks",
-            "library",
-            "section:'Frameworks'",
-        ),
-    ],
-)
+@pytest.mark.parametrize(("url", "anchor", "context", "section", "kind", "rule"), PRECEDENCE)
 def test_precedence(
     url: str, anchor: str, context: str, section: str | None, kind: str, rule: str
 ) -> None:
@@ -406,12 +416,14 @@ def test_precedence(
             "book",
             "context:'book'",
         ),
+        # a "guide" is an explainer, as the annotated guides' experts have it, not a tutorial
         (
             "A Visual and Interactive Guide to the Basics of Neural Networks",
             "",
-            "tutorial",
-            "words:'tutorial'",
+            "article",
+            "words:'article'",
         ),
+        ("A step-by-step tutorial on interactive plots", "", "tutorial", "words:'tutorial'"),
         ("François Chollet's tweet", "", "social post", "words:'tweet'"),
         ("interactive figures", "", "interactive demo", "words:'interactive'"),
         ("Keras", "a high-level neural network library in Python", "library", "context:'library'"),
@@ -445,7 +457,8 @@ def test_every_decision_is_in_the_vocabulary(link: tuple) -> None:
 
 
 def test_classify_handles_links_that_are_not_web_urls() -> None:
-    assert classify("/imgs/a.png", "", "", None) == KindDecision("other", "default", 0.1)
+    assert classify("/imgs/a.png", "", "", None) == KindDecision("other", "url:image", 0.9)
+    assert classify("/about", "", "", None) == KindDecision("other", "default", 0.1)
     assert classify("notes.ipynb", "", "", None).kind == "notebook"
     assert classify("http://[::1", "a dataset", "", None).rule == "words:'dataset'"
 
@@ -507,3 +520,285 @@ def test_kind_decision_is_validated_and_frozen() -> None:
 )
 def test_classify_access(url: str, anchor: str, context: str, access: str) -> None:
     assert classify_access(url, anchor, context) == access
+
+
+# The two kinds added with the learned model: slides and notes of lectures, lists of links.
+NEW_KINDS = [
+    (
+        "http://cs231n.stanford.edu/slides/2017/cs231n_2017_lecture4.pdf",
+        "Backpropagation and Neural Networks",
+        "",
+        None,
+        "lecture notes",
+        "url:lecture slides",
+    ),
+    (
+        "https://www.slideshare.net/AlfredPong1/deep-learning-a-nontechnical-introduction-69385936",
+        "Deep Learning - A Non-Technical Introduction",
+        "",
+        None,
+        "lecture notes",
+        "url:slide host",
+    ),
+    (
+        "http://www.cs.waikato.ac.nz/ml/weka/Slides3rdEd_Ch1-5.zip",
+        "Slides for Chapters 1-5 (zip)",
+        "",
+        "Practical Books",
+        "lecture notes",
+        "words:'slides'",
+    ),
+    (
+        "https://github.com/josephmisiti/awesome-machine-learning",
+        "Awesome Machine Learning",
+        "",
+        "Resources",
+        "link collection",
+        "url:github.com awesome list",
+    ),
+    (
+        "https://medium.com/tag/deep-learning",
+        "Deep learning",
+        "",
+        "Resources",
+        "link collection",
+        "url:listing page",
+    ),
+    (
+        "https://ragle.sanukcode.net/articles/machine-learning-self-study-resources/",
+        "Machine Learning Self-study Resources",
+        "",
+        "Resources",
+        "link collection",
+        "words:'resources'",
+    ),
+    (
+        "https://www.analyticsvidhya.com/blog/2016/10/16-new-must-watch-tutorials-courses-on-machine-learning/",
+        "16 New Must Watch Tutorials, Courses on Machine Learning",
+        "",
+        "Video Series",
+        "link collection",
+        "words:'list'",
+    ),
+]
+
+
+@pytest.mark.parametrize(("url", "anchor", "context", "section", "kind", "rule"), NEW_KINDS)
+def test_new_kinds(
+    url: str, anchor: str, context: str, section: str | None, kind: str, rule: str
+) -> None:
+    decision = classify(url, anchor, context, section)
+    assert (decision.kind, decision.rule) == (kind, rule)
+
+
+def test_a_sentence_about_resources_does_not_make_each_link_a_list() -> None:
+    decision = classify("http://www.deepexcel.net/", "ExcelNet", "Here are some resources:", None)
+    assert decision.kind != "link collection"
+
+
+@pytest.mark.parametrize(
+    ("url", "anchor", "context", "kind", "rule"),
+    [
+        # a paper's citation in the sentence, where the URL says only "a PDF at a university"
+        (
+            "http://www.cs.toronto.edu/~hinton/absps/ncfast.pdf",
+            "deep belief nets",
+            'Hinton, Geoffrey E., Simon Osindero, and Yee-Whye Teh. "A fast learning algorithm'
+            ' for deep belief nets." Neural computation 18.7 (2006): 1527-1554.',
+            "paper",
+            "context:'citation'",
+        ),
+        # a reading list's "[pdf]" link after a reference, on any host
+        (
+            "http://www.cv-foundation.org/openaccess/content_cvpr_2015/papers/Szegedy_Going_Deeper_With_2015_CVPR_paper.pdf",
+            "[pdf]",
+            "[pdf] (GoogLeNet) :star::star::star:",
+            "paper",
+            "words:'pdf'",
+        ),
+        # a course by its length, as curricula list them
+        (
+            "coursepages/intro-cs/README.md",
+            "Introduction to Computer Science and Programming using Python",
+            "Introduction to Computer Science and Programming using Python 14 weeks 6-10"
+            " hours/week",
+            "course",
+            "context:'course length'",
+        ),
+        (
+            "https://www.edx.org/learn/databases/stanford-university-databases-modeling-and-theory",
+            "Databases: Modeling and Theory",
+            "",
+            "course",
+            "url:course platform",
+        ),
+        (
+            "https://www.reddit.com/r/MachineLearning/",
+            "/r/MachineLearning",
+            "",
+            "social post",
+            "url:forum",
+        ),
+        (
+            "https://www.quora.com/How-do-I-learn-machine-learning-1",
+            "How do I learn machine learning?",
+            "",
+            "social post",
+            "url:Q&A question",
+        ),
+        (
+            "https://www.quora.com/Can-I-learn-ML/answer/Drac-Smith",
+            "Drac Smith",
+            "",
+            "article",
+            "url:Q&A answer",
+        ),
+        (
+            "https://soundcloud.com/nssd-podcast",
+            "Not So Standard Deviation",
+            "",
+            "other",
+            "url:podcast host",
+        ),
+    ],
+)
+def test_url_and_word_rules_of_the_study_guides(
+    url: str, anchor: str, context: str, kind: str, rule: str
+) -> None:
+    decision = classify(url, anchor, context, None)
+    assert (decision.kind, decision.rule) == (kind, rule)
+
+
+def test_the_model_decides_where_no_rule_does() -> None:
+    # a linguistics-olympiad problem: no rule knows the host, TutorialBank does
+    url = "https://www.nacloweb.org/resources/problems/2019/N2019-F.pdf"
+    decision = classify(url, "Harmongolia", "", None)
+    assert (decision.kind, decision.rule) == ("other", "model")
+    assert MODEL_WEIGHT / 2 <= decision.confidence <= MODEL_WEIGHT  # below every rule's tier
+    # where the model is unsure too, the default says so
+    assert classify("http://www.deepexcel.net/", "ExcelNet", "", None).rule == "default"
+
+
+_RULE_NAMES = re.compile(r"url:.+|words:'.+'|context:'.+'|section:'.*'|default(:blog-like)?|model")
+
+
+_DECIDED_BY_THE_MODEL = [("https://www.nacloweb.org/resources/problems/2019/N2019-F.pdf", "", "")]
+
+
+@pytest.mark.parametrize("link", GUIDE_LINKS + PRECEDENCE + NEW_KINDS + _DECIDED_BY_THE_MODEL)
+def test_every_decision_names_its_rule_and_confidence(link: tuple) -> None:
+    decision = classify(*link[:4])
+    assert _RULE_NAMES.fullmatch(decision.rule), decision.rule
+    assert 0.0 < decision.confidence <= 1.0
+    assert decision.kind in KINDS
+
+
+# The learned model (kb.extraction.kind_model): what ships, and what training produces.
+
+
+def test_shipped_model_loads_once_and_speaks_our_vocabulary() -> None:
+    model = kind_model.load()
+    assert kind_model.load() is model  # read once per process
+    assert set(model.classes) == set(kind_model.MEDIUM_KINDS.values())
+    assert set(model.classes) <= set(KINDS)
+    assert {"lecture notes", "paper", "tutorial", "article"} <= set(model.classes)
+    size = resources.files("kb").joinpath(kind_model.MODEL_FILE).stat().st_size
+    assert size < 5_000_000
+
+
+def test_media_map_onto_our_kinds() -> None:
+    assert set(kind_model.MEDIUM_KINDS.values()) <= set(KINDS)
+    assert kind_model.MEDIUM_KINDS["Lectures"] == "lecture notes"
+    assert kind_model.MEDIUM_KINDS["NACLO Problems"] == "other"
+
+
+@pytest.mark.parametrize(
+    ("url", "title", "kind"),
+    [
+        (
+            "https://web.stanford.edu/class/cs224n/slides/cs224n-2019-lecture01-wordvecs1.pdf",
+            "Introduction and Word Vectors",
+            "lecture notes",
+        ),
+        (
+            "https://www.cs.cmu.edu/~tom/10701_sp11/slides/MLE_MAP_1-18-11.pdf",
+            "MLE and MAP",
+            "lecture notes",
+        ),
+        ("https://arxiv.org/abs/1706.03762", "Attention Is All You Need", "paper"),
+        (
+            "https://towardsdatascience.com/understanding-gru-networks-2ef37df6c9be",
+            "Understanding GRU networks",
+            "article",
+        ),
+        ("https://github.com/explosion/spaCy", "spaCy: Industrial-strength NLP", "library"),
+        (
+            "https://www.nacloweb.org/resources/problems/2020/N2020-Q.pdf",
+            "Cut to the Chase",
+            "other",
+        ),
+    ],
+)
+def test_model_predicts_clear_cases(url: str, title: str, kind: str) -> None:
+    predicted, probability = kind_model.load().predict(url, title)
+    assert predicted == kind
+    assert 0.8 < probability <= 1.0
+
+
+def test_model_rejects_a_file_of_another_format() -> None:
+    data = json.loads(resources.files("kb").joinpath(kind_model.MODEL_FILE).read_text("utf-8"))
+    with pytest.raises(ValueError, match="format"):
+        kind_model.KindModel.from_json({**data, "format": kind_model.FORMAT + 1})
+
+
+def test_tutorialbank_rows_with_an_unknown_medium_are_skipped(tmp_path: Path) -> None:
+    header = "id\ttitle\turl\ttopic_name\ttopic_id\tauthor\tmedium\tvenue\tyear\n"
+    rows = [
+        "1\tSlides\thttp://a.edu/l1.pdf\tNLP\t1\tX\tLectures\tV\t2017\n",
+        '2\tBroken "row\thttp://b.org/\tNLP\t1\tX\tR. L. Petruck"\tV\t2017\n',
+        "3\tBook\thttp://c.org/\tNLP\t1\tX\tbook\tV\t2017\n",
+    ]
+    path = tmp_path / "resources.tsv"
+    path.write_text(header + "".join(rows), encoding="utf-8")
+    examples = kind_model.read_tutorialbank(path)
+    assert [(e.url, e.kind) for e in examples] == [
+        ("http://a.edu/l1.pdf", "lecture notes"),
+        ("http://c.org/", "book"),
+    ]
+
+
+def test_the_held_out_part_follows_the_canonical_url() -> None:
+    spellings = ["http://www.Example.com/a/", "https://example.com/a", "example.com/a#top"]
+    assert len({kind_model.is_held_out(url) for url in spellings}) == 1
+
+
+@needs_tutorialbank
+def test_training_produces_the_shipped_format_and_learns() -> None:
+    examples = kind_model.read_tutorialbank(TUTORIALBANK)
+    held_out = [e for e in examples if kind_model.is_held_out(e.url)]
+    assert 0.18 < len(held_out) / len(examples) < 0.22
+    training = [e for e in examples if not kind_model.is_held_out(e.url)][::6]  # ~2,000 rows
+    model = kind_model.train(training, kept_features=5_000)
+    accuracy, table = kind_model.evaluate(model, held_out[::3])
+    assert accuracy > 0.7  # the most frequent kind is half of them
+    assert "lecture notes" in table
+
+    produced = model.to_json()
+    shipped = json.loads(resources.files("kb").joinpath(kind_model.MODEL_FILE).read_text("utf-8"))
+    assert produced.keys() == shipped.keys()
+    assert produced["format"] == shipped["format"] == kind_model.FORMAT
+    assert set(produced["classes"]) == set(shipped["classes"])
+    assert [(f["field"], f["analysis"]) for f in produced["fields"]] == [
+        (f["field"], f["analysis"]) for f in shipped["fields"]
+    ]
+    for data in (produced, shipped):
+        assert len(data["coef"]) == len(data["classes"]) == len(data["intercept"])
+        assert {len(row) for row in data["coef"]} == {sum(len(f["terms"]) for f in data["fields"])}
+        assert all(len(f["terms"]) == len(f["idf"]) for f in data["fields"])
+
+    # what is written is what was trained, to the JSON's rounding
+    urls, titles = [e.url for e in held_out[:200]], [e.title for e in held_out[:200]]
+    reloaded = kind_model.KindModel.from_json(json.loads(json.dumps(produced)))
+    assert reloaded.probabilities(urls, titles) == pytest.approx(
+        model.probabilities(urls, titles), abs=1e-3
+    )

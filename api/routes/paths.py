@@ -17,7 +17,7 @@ from api.schemas import Evidence, TopicRef
 from kb import estimates, learning_graph, paths
 from kb import learners as kb_learners
 from kb.catalog import Catalog
-from kb.kinds import KINDS
+from kb.extraction.kinds import KINDS
 
 bp = Blueprint("paths", __name__)
 

@@ -13,7 +13,7 @@ from api.http import NOT_A_CURSOR, Cursor, operation, paginate
 from api.knowledge import catalog, session
 from api.problems import ProblemError
 from kb.catalog import Catalog, ResourceView
-from kb.kinds import ACCESS, KINDS
+from kb.extraction.kinds import ACCESS, KINDS
 from kb.models import Edition, Mention, Section
 
 bp = Blueprint("resources", __name__)
