@@ -223,25 +223,23 @@ def test_a_job_weighs_a_quarter_of_other_processes_on_the_cpu(tmp_path: Path) ->
 
 
 @pytest.mark.skipif(not _pids_cgroup_usable(), reason="no cgroups here")
-def test_job_cgroups_a_killed_worker_left_are_removed_and_others_kept(monkeypatch) -> None:
+def test_job_cgroups_a_killed_worker_left_are_emptied_and_removed(monkeypatch) -> None:
     gone = subprocess.Popen(["true"])
     gone.wait()
     with JobCgroups(memory_bytes=2**30, processes=64) as own:
         parent = own.pids.parent
         left = parent / f"{cgroups.PREFIX}{gone.pid}-{uuid.uuid4().hex[:12]}"
-        busy = parent / f"{cgroups.PREFIX}{gone.pid}-{uuid.uuid4().hex[:12]}"
         left.mkdir()
-        busy.mkdir()
-        sleeper = subprocess.Popen(["sleep", "60"])
-        (busy / "cgroup.procs").write_text(str(sleeper.pid))
+        survivor = subprocess.Popen(["sleep", "60"])
+        (left / "cgroup.procs").write_text(str(survivor.pid))
         assert (own.cpu / "cpu.shares").read_text().strip() == str(cgroups.CPU_SHARES)
+        tcp = own.memory / "memory.kmem.tcp.limit_in_bytes"
+        assert int(tcp.read_text()) == cgroups.TCP_BUFFER_BYTES
         monkeypatch.setattr(cgroups, "LEFT_BEHIND_SECONDS", -1)
         with JobCgroups(memory_bytes=2**30, processes=64):
-            assert not left.exists(), "its worker is gone and it is empty"
-            assert busy.exists() and own.pids.exists(), "a process in it, or its worker alive"
-        sleeper.kill()
-        sleeper.wait()
-        busy.rmdir()
+            assert survivor.wait(timeout=10) == -9, "what a dead worker's job left is killed"
+            assert not left.exists()
+            assert own.pids.exists(), "a live worker's cgroup is kept"
 
 
 @needs_bubblewrap
@@ -499,6 +497,29 @@ else:
 
 
 @needs_bubblewrap
+@pytest.mark.skipif(syscall_filter.program() is None, reason="no system-call filter here")
+def test_only_local_ip_and_netlink_sockets_can_be_opened(job: Job) -> None:
+    code = """
+import errno, json, socket
+found = {}
+for family in ("AF_UNIX", "AF_INET", "AF_INET6", "AF_NETLINK", "AF_PACKET", "AF_VSOCK", "AF_ALG"):
+    kind = socket.SOCK_SEQPACKET if family == "AF_ALG" else socket.SOCK_DGRAM
+    try:
+        socket.socket(getattr(socket, family), kind).close()
+        found[family] = "ok"
+    except OSError as error:
+        found[family] = errno.errorcode[error.errno]
+print(json.dumps(found))
+"""
+    outcome = job.run(code, Limits(wall_seconds=30))
+
+    assert outcome.reason == "exited" and outcome.returncode == 0, outcome.stderr_tail
+    opened = job.said()
+    assert {f for f, said in opened.items() if said == "ok"} == set(syscall_filter.ALLOWED_FAMILIES)
+    assert {opened[f] for f in ("AF_PACKET", "AF_VSOCK", "AF_ALG")} == {"EPERM"}
+
+
+@needs_bubblewrap
 def test_a_daemon_does_not_outlive_its_job(job: Job) -> None:
     code = """
 import os, sys, time
@@ -519,6 +540,39 @@ print("daemon started")
 
 
 @needs_bubblewrap
+def test_a_job_does_not_outlive_its_runner(job: Job, tmp_path: Path) -> None:
+    """A worker killed outright (SIGKILL, the OOM killer) takes its job with it: nothing of it
+    runs on without a wall clock, nor beside the run the reaper starts again."""
+    job.script.write_text("import time\nprint('up', flush=True)\ntime.sleep(600)\n")
+    runner = f"""
+import sys
+from pathlib import Path
+from training_sandbox import isolation
+from training_sandbox.isolation import Limits
+isolation.run(
+    [sys.executable, "script.py", {job.marker!r}],
+    folder=Path({str(job.folder)!r}),
+    limits=Limits(wall_seconds=300),
+    env={{}},
+    inputs={{"script.py": Path({str(job.script)!r})}},
+    trusted=False,
+    on_line=lambda line: print(line, flush=True),
+)
+"""
+    command = [sys.executable, "-c", runner]
+    with subprocess.Popen(command, cwd=PROJECT_ROOT, stdout=subprocess.PIPE, text=True) as worker:
+        try:
+            assert worker.stdout.readline().strip() == "up"
+            assert job.leftovers(), "the job runs"
+        finally:
+            worker.kill()
+    deadline = time.monotonic() + 10
+    while job.leftovers() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert job.leftovers() == []
+
+
+@needs_bubblewrap
 def test_printing_100_mb_stops_at_the_output_limit(job: Job) -> None:
     code = """
 line = "y" * 2**20
@@ -534,6 +588,22 @@ for _ in range(100):
     assert max(len(line) for line in job.lines) <= 64 * 1024
     assert sum(len(line) for line in job.lines) < 11 * 2**20
     assert peak_after - peak_before < 64 * 2**20
+
+
+@needs_bubblewrap
+def test_printing_millions_of_empty_lines_stops_at_the_line_limit(job: Job) -> None:
+    code = """
+import sys
+sys.stdout.write("\\n" * 10 * 2**20)
+"""
+    started = time.process_time()
+    outcome = job.run(code, Limits(wall_seconds=30, output_lines=1_000_000))
+    host_cpu = time.process_time() - started
+
+    assert outcome.reason == "output"
+    assert outcome.message == "stopped for printing more than the 1,000,000 lines allowed"
+    print(f"10 Mi empty lines: stopped after {len(job.lines):,}, {host_cpu:.1f} s of host CPU")
+    assert len(job.lines) < 1_200_000  # the limit, and what the last reads brought
 
 
 def test_a_custom_script_is_refused_without_bubblewrap(

@@ -2,11 +2,12 @@
 created.
 
 Each is created under the caller's own cgroup of that controller, so that the limits of the
-machine's or container's cgroups still hold, and removed when the job ends; the empty ones a
-killed worker left behind are removed by the next job. Where a controller is not mounted or not
-writable the job does without it (`isolation` falls back to rlimits). The cpu cgroup gives a job
-a quarter of the weight of the machine's other processes, so that the API and the workers stay
-responsive while jobs train.
+machine's or container's cgroups still hold, and removed when the job ends; those a killed
+worker left behind are removed by the next job, after killing whatever still runs in them.
+Where a controller is not mounted or not writable the job does without it (`isolation` falls
+back to rlimits). The memory cgroup also bounds the job's TCP buffers; the cpu cgroup gives a
+job a quarter of the weight of the machine's other processes, so that the API and the workers
+stay responsive while jobs train.
 """
 
 from __future__ import annotations
@@ -25,6 +26,9 @@ logger = logging.getLogger(__name__)
 CGROUP_ROOT = Path("/sys/fs/cgroup")
 PREFIX = "kb-sandbox-"
 CPU_SHARES = 256  # of the default 1024
+# Socket buffers are kernel memory that the memory limit does not count: a job that fills its
+# loopback's TCP buffers would take the host's TCP memory from PostgreSQL and the API.
+TCP_BUFFER_BYTES = 64 * 2**20
 LEFT_BEHIND_SECONDS = 60  # an empty job cgroup this old belongs to no job being set up
 
 
@@ -38,6 +42,10 @@ class JobCgroups:
         if self.memory is not None:
             with suppress(OSError):
                 (self.memory / "memory.memsw.limit_in_bytes").write_text(str(memory_bytes))
+            try:
+                (self.memory / "memory.kmem.tcp.limit_in_bytes").write_text(str(TCP_BUFFER_BYTES))
+            except OSError:
+                logger.warning("cannot bound the TCP buffers of sandbox jobs here")
         self.pids = _create("pids", name, {"pids.max": processes})
         self.cpu = _create("cpu", name, {"cpu.shares": CPU_SHARES})
 
@@ -69,27 +77,11 @@ class JobCgroups:
         """Kill every process left in the cgroups, daemons that left the job's session included."""
         deadline = time.monotonic() + 5
         for group in self._groups():
-            while time.monotonic() < deadline:
-                pids = (group / "cgroup.procs").read_text().split()
-                if not pids:
-                    break
-                for pid in pids:
-                    with suppress(ProcessLookupError):
-                        os.kill(int(pid), signal.SIGKILL)
-                time.sleep(0.01)
+            _kill_all_in(group, deadline)
 
     def remove(self) -> None:
         for group in self._groups():
-            for _ in range(100):  # rmdir fails while the last killed tasks are being torn down
-                try:
-                    group.rmdir()
-                    break
-                except FileNotFoundError:
-                    break
-                except OSError:
-                    time.sleep(0.02)
-            else:
-                logger.warning("could not remove the job cgroup %s", group)
+            _remove(group)
 
     def _groups(self) -> list[Path]:
         return [group for group in (self.memory, self.pids, self.cpu) if group is not None]
@@ -120,16 +112,44 @@ def _create(controller: str, name: str, settings: dict[str, int]) -> Path | None
 
 
 def _remove_left_behind(parent: Path) -> None:
-    """Remove the job cgroups of workers killed before they could: those whose worker is gone,
-    with no process left (rmdir fails on the others) and old enough not to be a job's being set
-    up by a worker this process cannot see."""
+    """Remove the job cgroups of workers killed before they could, killing what still runs in
+    them: those whose worker is gone and old enough not to be a job's being set up by a worker
+    this process cannot see (whose processes it cannot see either, nor kill)."""
     cutoff = time.time() - LEFT_BEHIND_SECONDS
     for group in parent.glob(f"{PREFIX}*"):
         with suppress(OSError, ValueError):
             creator = int(group.name.removeprefix(PREFIX).split("-")[0])
-            if not _alive(creator) and group.stat().st_mtime < cutoff:
-                group.rmdir()
-                logger.info("removed the job cgroup %s, left behind", group)
+            if _alive(creator) or group.stat().st_mtime >= cutoff:
+                continue
+            _kill_all_in(group, time.monotonic() + 5)
+            _remove(group)
+            logger.info("removed the job cgroup %s, left behind", group)
+
+
+def _kill_all_in(group: Path, deadline: float) -> None:
+    while time.monotonic() < deadline:
+        try:
+            pids = [int(pid) for pid in (group / "cgroup.procs").read_text().split()]
+        except FileNotFoundError:
+            return
+        if not any(pids):  # 0: a process of a pid namespace this one cannot see
+            return
+        for pid in filter(None, pids):
+            with suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+        time.sleep(0.01)
+
+
+def _remove(group: Path) -> None:
+    for _ in range(100):  # rmdir fails while the last killed tasks are being torn down
+        try:
+            group.rmdir()
+            return
+        except FileNotFoundError:
+            return
+        except OSError:
+            time.sleep(0.02)
+    logger.warning("could not remove the job cgroup %s", group)
 
 
 def _alive(pid: int) -> bool:

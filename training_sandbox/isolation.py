@@ -104,6 +104,7 @@ class Limits:
     open_files: int = 256
     processes: int = 256
     output_bytes: int = 10 * 2**20  # stdout+stderr a job may print; beyond it the job is killed
+    output_lines: int = 1_000_000  # and lines: each costs the host a call, however short
 
     @property
     def cpu_limit(self) -> int:
@@ -465,7 +466,9 @@ def _runtime() -> list[Path]:
 
 
 def _launcher(limits: Limits, cgroups: JobCgroups) -> list[str]:
-    """A shell that joins the cgroups, then prlimit (util-linux) setting the rlimits, then the job.
+    """A shell that joins the cgroups, then prlimit (util-linux) setting the rlimits, then the job;
+    all of it killed if the caller dies (setpriv's parent-death signal: bubblewrap's own
+    `--die-with-parent` then ends the job's namespace with it).
 
     Done in the child before the job starts, so nothing it starts escapes them; not in a
     `preexec_fn`, which is unsafe when the caller has threads.
@@ -491,7 +494,8 @@ def _launcher(limits: Limits, cgroups: JobCgroups) -> list[str]:
             soft, hard = min(soft, current_hard), min(hard, current_hard)
         options.append(f"--{name}={soft}:{hard}")
     script = f'set -e\n{joins}exec "$@"\n'
-    return ["/bin/sh", "-c", script, "kb-sandbox-job", "prlimit", *options, "--"]
+    orphaned = ["setpriv", "--pdeathsig", "KILL", "--"]
+    return [*orphaned, "/bin/sh", "-c", script, "kb-sandbox-job", "prlimit", *options, "--"]
 
 
 def run(
@@ -559,6 +563,7 @@ class _Job:
         self.stopped: str | None = None  # the reason, when we stopped it
         self.left: tuple[int, int] | None = None  # free bytes and files when the job ended
         self.printed = 0
+        self.lines = 0
         self.stderr_tail = b""
         self.partial_line = b""
         self.selector = selectors.DefaultSelector()
@@ -624,7 +629,7 @@ class _Job:
             now = time.monotonic()
             for key, _ in self.selector.select(max(0.0, min(CHECK_SECONDS, deadline - now))):
                 self._read(key)
-            if self.printed > self.limits.output_bytes:
+            if self.printed > self.limits.output_bytes or self.lines > self.limits.output_lines:
                 self.stopped = "output"
                 return
             now = time.monotonic()
@@ -658,6 +663,7 @@ class _Job:
             self.selector.unregister(key.fileobj)
             return
         self.printed += len(data)
+        self.lines += data.count(b"\n")
         stream, handler = key.data
         if stream == "stderr":
             self.stderr_tail = (self.stderr_tail + data)[-STDERR_TAIL_BYTES:]
@@ -681,7 +687,11 @@ class _Job:
         if returncode == 0:
             return "exited"
         tail = self.stderr_tail
-        if self.cgroups.out_of_memory() or MEMORY_ERRORS.search(tail):
+        # A memory cgroup's count says it; without one, an allocation that failed does (under
+        # a cgroup, a job that prints "MemoryError" only says so).
+        if self.cgroups.out_of_memory() or (
+            self.cgroups.memory is None and MEMORY_ERRORS.search(tail)
+        ):
             return "memory"
         if self.cgroups.process_limit_reached():
             return "processes"
@@ -708,7 +718,9 @@ class _Job:
                 f"stopped for creating more than the {limits.files:,} files its work folder "
                 "and /tmp may hold"
             ),
-            "output": f"stopped for printing more than the {_size(limits.output_bytes)} allowed",
+            "output": f"stopped for printing more than the {_size(limits.output_bytes)} allowed"
+            if self.printed > limits.output_bytes
+            else f"stopped for printing more than the {limits.output_lines:,} lines allowed",
         }
         if reason == "killed":
             return f"killed by signal {-returncode} ({signal.strsignal(-returncode)})"
