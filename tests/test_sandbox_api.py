@@ -229,6 +229,24 @@ def test_plot_is_a_png_of_the_epochs_drawn_once_per_state(client, sessions, ada)
     assert response.data != empty.data
 
 
+def test_epochs_out_of_bounds_are_not_drawn_nor_shown(client, sessions, ada):
+    grace = new_maintainer(sessions, "Grace")
+    job_id = post_job(client, grace, script="print('hostile')").json["id"]
+    claim = jobs.Claim.of(sessions, job_id, "test-worker")
+    fine = {"event": "epoch", "epoch": 1, "epochs": 3, "seconds": 1.0, "metrics": {"loss": 0.5}}
+    hostile = [
+        {**fine, "epoch": 2, "metrics": {"loss": 1.7e308, "accuracy": -1.7e308}},
+        {**fine, "epoch": 10**4200},
+        {**fine, "epoch": 3, "metrics": {"loss": "inf"}},
+        {**fine, "epoch": 3, "metrics": {f"m{n}": 0.1 for n in range(1000)}},
+    ]
+    claim.report([fine, *hostile], "script", {}, None)
+    shown = client.get(f"{V1}/jobs/{job_id}", headers=grace).json
+    assert [e["epoch"] for e in shown["claims"]["epochs"]] == [1]
+    drawn = client.get(f"{V1}/jobs/{job_id}/plot.png", headers=grace)
+    assert drawn.status_code == 200 and drawn.mimetype == "image/png"
+
+
 def test_the_log_is_text_never_markup(client, sessions, ada):
     job_id = post_job(client, ada, example="mnist_logreg", params=QUICK).json["id"]
     assert client.get(f"{V1}/jobs/{job_id}/log", headers=ada).data == b""

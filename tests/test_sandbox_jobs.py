@@ -432,3 +432,22 @@ def test_the_work_folders_of_ended_runs_are_swept(sessions, settings, tmp_path):
     assert sorted(removed) == sorted([f"{running}-0", f"{ended}-1", "feedfeedfeedfeed-1"])
     assert sorted(p.name for p in folders.iterdir()) == sorted([f"{running}-1", "notes"])
     assert claim.report([], "runner", {}, None) is False
+
+
+def test_only_plain_files_and_folders_the_download_step_fetched_join_the_cache(tmp_path):
+    fetched, cache, secret = tmp_path / "fetched", tmp_path / "cache", tmp_path / "secret"
+    secret.write_text("host file")
+    (fetched / "cifar-10-batches-py-target").mkdir(parents=True)
+    (fetched / "cifar-10-batches-py-target" / "data_batch_1").write_bytes(b"\0")
+    (fetched / "mnist.npz").write_bytes(b"\0")
+    (fetched / "link.npz").symlink_to(secret)
+    (fetched / "hiding").mkdir()
+    (fetched / "hiding" / "inner").symlink_to(secret)
+    job_run._keep_downloads(fetched, cache)
+    assert sorted(p.name for p in cache.iterdir()) == ["cifar-10-batches-py-target", "mnist.npz"]
+    elsewhere = tmp_path / "elsewhere"
+    (elsewhere / "datasets").mkdir(parents=True)
+    (elsewhere / "datasets" / "other.npz").write_bytes(b"\0")
+    (tmp_path / "linked").symlink_to(elsewhere / "datasets")
+    job_run._keep_downloads(tmp_path / "linked", cache)
+    assert not (cache / "other.npz").exists(), "a linked folder is not followed"

@@ -21,7 +21,9 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import shutil
+import stat
 import sys
 import time
 from collections.abc import Callable
@@ -253,17 +255,31 @@ class JobRunner:
 
 
 def _keep_downloads(fetched: Path, cache: Path) -> None:
-    """Move what the download step fetched into this machine's Keras cache; links and other
-    odd files are left behind (and go with the run's folder)."""
-    if not fetched.is_dir():
+    """Move what the download step fetched into this machine's Keras cache: plain files and
+    folders of them only; links and other odd files are left behind (and go with the run's
+    folder), and so is a folder that holds any."""
+    if fetched.is_symlink() or not fetched.is_dir():
         return
     cache.mkdir(parents=True, exist_ok=True)
     for item in fetched.iterdir():
-        if item.is_symlink() or not (item.is_file() or item.is_dir()):
-            continue
         target = cache / item.name
-        if not target.exists():
+        if _plain(item) and not target.exists():
             shutil.move(item, target)
+
+
+def _plain(path: Path) -> bool:
+    """A regular file, or a folder of nothing but regular files and folders: no link anywhere."""
+    mode = path.lstat().st_mode
+    if stat.S_ISREG(mode):
+        return True
+    if not stat.S_ISDIR(mode):
+        return False
+    for folder, folders, files in os.walk(path):
+        for name in folders + files:
+            inner = os.lstat(os.path.join(folder, name)).st_mode
+            if not (stat.S_ISREG(inner) or stat.S_ISDIR(inner)):
+                return False
+    return True
 
 
 def _folder(path: Path) -> Path:

@@ -35,5 +35,8 @@ def training_curves(title: str, epochs: Sequence[dict[str, Any]]) -> bytes:
         else:
             axes.text(0.5, 0.5, "no epoch has ended yet", ha="center", transform=axes.transAxes)
     buffer = io.BytesIO()
-    figure.savefig(buffer, format="png")  # Figure without pyplot renders with the Agg backend
+    try:
+        figure.savefig(buffer, format="png")  # Figure without pyplot renders with the Agg backend
+    except (ValueError, OverflowError):  # figures no axis can hold: say so rather than fail
+        return training_curves(f"{title}: its figures cannot be drawn", [])
     return buffer.getvalue()

@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 from collections import OrderedDict
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from flask import Blueprint, current_app, request
 from pydantic import BaseModel, Field, ValidationError, model_validator
@@ -34,6 +34,7 @@ Status = Literal[JOB_STATUSES]
 STARTERS = ("learner", "maintainer")  # who may start, see, list and cancel jobs
 SCRIPT_CHARS = 60_000
 PLOTS_KEPT = 64  # drawn plots a process keeps, by job state
+CLAIMED_EPOCHS_SHOWN = 100  # of a script's, in a job's record
 
 
 class NewJob(BaseModel):
@@ -77,12 +78,18 @@ class Summary(BaseModel):
     text: str = Field(description="the same as a table, for a terminal")
 
 
+# What a job reports is bounded here too: an event outside these bounds is not an epoch.
+Figure = Annotated[float, Field(allow_inf_nan=False, ge=-1e12, le=1e12)]
+Count = Annotated[int, Field(ge=0, le=1_000_000)]
+
+
 class Epoch(BaseModel):
-    epoch: int
-    epochs: int
-    seconds: float
-    metrics: dict[str, float | None] = Field(
-        description="loss, accuracy, val_loss, val_accuracy; null where a run diverged"
+    epoch: Count
+    epochs: Count
+    seconds: Annotated[float, Field(allow_inf_nan=False, ge=0, le=1e9)]
+    metrics: dict[str, Figure | None] = Field(
+        description="loss, accuracy, val_loss, val_accuracy; null where a run diverged",
+        max_length=32,
     )
 
 
@@ -91,7 +98,9 @@ class Claims(BaseModel):
 
     device: str | None
     summary: dict[str, Any] | None
-    epochs: list[dict[str, Any]] = Field(description="its epoch events, as it printed them")
+    epochs: list[Epoch] = Field(
+        description=f"its last {CLAIMED_EPOCHS_SHOWN} epoch events that fit the protocol"
+    )
     metrics: dict[str, Any] | None
 
 
@@ -166,7 +175,7 @@ class JobOut(BaseModel):
             claims=Claims(
                 device=_text(claimed.get("device")),
                 summary=_mapping(claimed.get("summary")),
-                epochs=epochs,
+                epochs=[e for e in map(_epoch, epochs[-CLAIMED_EPOCHS_SHOWN:]) if e],
                 metrics=_mapping(claimed.get("metrics")),
             )
             if job.script is not None
