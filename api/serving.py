@@ -41,7 +41,7 @@ def serve(*, host: str, port: int, workers: int, threads: int, front: bool, max_
     for variable in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
         os.environ.setdefault(variable, "1")
     if not front:
-        os.execv(sys.executable, _gunicorn(f"{host}:{port}", workers, threads, log=True))
+        os.execv(sys.executable, _gunicorn(f"{host}:{port}", workers, threads, front=False))
     nginx = shutil.which("nginx")
     if nginx is None:
         raise SystemExit("kb serve: nginx is missing (make install puts it there); or --no-front")
@@ -50,7 +50,7 @@ def serve(*, host: str, port: int, workers: int, threads: int, front: bool, max_
     try:
         (folder / "nginx.conf").write_text(nginx_config(folder, socket, host, port, max_body))
         env = {**os.environ, "KB_BEHIND_PROXY": "1"}
-        app = subprocess.Popen(_gunicorn(f"unix:{socket}", workers, threads, log=False), env=env)
+        app = subprocess.Popen(_gunicorn(f"unix:{socket}", workers, threads, front=True), env=env)
         processes = [app]
         stop = _stop_on_signals()
         if not _wait_for(socket, app):
@@ -65,7 +65,7 @@ def serve(*, host: str, port: int, workers: int, threads: int, front: bool, max_
         shutil.rmtree(folder, ignore_errors=True)
 
 
-def _gunicorn(bind: str, workers: int, threads: int, *, log: bool) -> list[str]:
+def _gunicorn(bind: str, workers: int, threads: int, *, front: bool) -> list[str]:
     command = [sys.executable, "-m", "gunicorn", "--bind", bind]
     command += ["--workers", str(workers), "--threads", str(threads)]
     command += ["--worker-class", "gthread" if threads > 1 else "sync"]
@@ -73,7 +73,13 @@ def _gunicorn(bind: str, workers: int, threads: int, *, log: bool) -> list[str]:
     # spending seconds (on a large base) loading its own copy at the same time.
     command += ["--preload"]
     command += ["--no-control-socket"]  # gunicorn's own, in $HOME: one per machine, not ours
-    if log:  # behind nginx, nginx logs each request, with the client's own address
+    if front:
+        # nginx bounds the request line and headers (large_client_header_buffers), and
+        # answers what is over them with a problem document: gunicorn's own limits, lower,
+        # would answer an HTML page instead.
+        command += ["--limit-request-line", "0", "--limit-request-field_size", "0"]
+        command += ["--limit-request-fields", "32768"]
+    else:  # behind nginx, nginx logs each request, with the client's own address
         command += ["--access-logfile", "-"]
     return [*command, "api.wsgi:app"]
 

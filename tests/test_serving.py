@@ -77,6 +77,16 @@ def test_what_the_front_answers_itself_is_a_problem(server):
         }
 
 
+def test_long_urls_and_many_headers_get_the_front_s_problems_or_an_answer(server):
+    long_url = requests.get(f"{server.url}/topics?q={'a' * 20_000}")
+    assert long_url.status_code == 414
+    assert long_url.headers["Content-Type"] == "application/problem+json"
+    for url in (f"{server.url}/topics?q={'a' * 6000}", f"{server.url}/health"):
+        many = requests.get(url, headers={f"X-Header-{n}": "x" * 40 for n in range(150)})
+        assert many.headers["Content-Type"].startswith("application/"), many.text[:200]
+        assert "json" in many.headers["Content-Type"] and many.status_code < 500
+
+
 def test_the_front_s_problems_stay_json_whatever_the_path(server):
     # A quote in a path could end the JSON string nginx writes it in: it is left out.
     with socket.create_connection(("127.0.0.1", server.port)) as raw:
