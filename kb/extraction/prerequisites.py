@@ -27,7 +27,7 @@ from __future__ import annotations
 import bisect
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import networkx as nx
 
@@ -301,6 +301,10 @@ _BOUNDARY = re.compile(
 )
 _RELATIVE = re.compile(r"^\W*(?:which|that|it|this|these|they)\W*$", re.I)
 _ASIDE = re.compile(r"\([^()]{0,200}\)")
+# "(e.g. Google Colab)": an example of what is asked for, not a requirement of its own.
+_EXAMPLES = re.compile(
+    r"\((?:e\.\s?g\.|i\.\s?e\.|for example|for instance|such as|like)[^()]{0,200}\)", re.I
+)
 # A phrase that points to the list after the sentence instead of naming what it means.
 _POINTS_AHEAD = re.compile(r"^\s*(?:these|those|(?:the )?following|this|below)\b", re.I)
 _COMPILED = re.compile(
@@ -317,9 +321,11 @@ def stated(
     statements: list[Statement] = []
     negations: list[Negation] = []
     for text, context in sentences:
-        found, denied = _sentence(text, context, vocabulary)
-        statements += found
-        negations += denied
+        # Examples are blanked out, not removed: the sentence keeps its offsets and evidence.
+        read = _EXAMPLES.sub(lambda example: " " * len(example.group()), text)
+        found, denied = _sentence(read, context, vocabulary)
+        statements += [replace(s, sentence=text) for s in found]
+        negations += [replace(n, sentence=text) for n in denied]
     return list(dict.fromkeys(statements)), list(dict.fromkeys(negations))
 
 

@@ -84,20 +84,22 @@ META_WORDS = frozenset(
 GENERIC_HEADS = frozenset(word_key(w) for w in "network model method technique approach".split())
 # A phrase that starts with one of these says what to do, not what to learn ("Improve in ...").
 VERBS = frozenset(
-    """apply become build choose create do explore find get go improve keep make practice read
-    start stay take try use using watch write""".split()
+    """apply become build choose create do explore find get go improve keep make need practice
+    read start stay take try use using want watch write how why what when where""".split()
 )
 _LINKING = re.compile(r"\s(?:for|with|in|using|via|from|of)\s", re.I)
 # Head words of subjects, besides the last words of the vocabulary's own names.
 SUBJECT_HEADS = frozenset(
     word_key(word)
     for word in """
-    algebra algorithm analysis analytics architecture calculus classification clustering
-    compiler computation computing control data database design detection engineering
-    estimation geometry graphics inference language learning logic mathematics mechanics
-    modeling modelling network optimization probability processing programming recognition
-    regression representation science security statistics structure system testing theory
-    translation vision
+    algebra algorithm analysis analytics approximation architecture attention augmentation
+    calculus classification clustering compiler computation computing control data database
+    decomposition descent design detection embedding encoding engineering equation estimation
+    extraction filtering forecasting generation geometry gradient graphics inference language
+    learning logic mathematics mechanics mining modeling modelling network networking
+    optimization planning probability processing programming reasoning recognition reduction
+    regression representation retrieval sampling science search security segmentation selection
+    statistics structure system testing theory tracking transform translation tuning vision
     """.split()
 )
 
@@ -139,14 +141,17 @@ class Learnable:
         self.heads = SUBJECT_HEADS | {word for word, count in last_words.items() if count > 1}
         self.heads -= META_WORDS
 
-    def __call__(self, phrase: str, *, alone: bool = False) -> bool:
+    def __call__(self, phrase: str, *, alone: bool = False, defined: bool = False) -> bool:
         """`alone`: a single word may be a topic (what a "Topics covered" label lists);
-        elsewhere a lone word ("Theory", "Design") says too little to be one."""
+        elsewhere a lone word ("Theory", "Design") says too little to be one. `defined`: an
+        acronym's expansion, which needs no subject's head word ("Long Short-Term Memory")."""
         words = _WORD.findall(phrase)
         if not (1 if alone else 2) <= len(words) <= MAX_WORDS or len(phrase) < 3:
             return False
         keys = [word_key(word) for word in words]
-        if keys[-1] not in self.heads or any(key in META_WORDS for key in keys):
+        if any(key in META_WORDS for key in keys):
+            return False
+        if keys[-1] not in self.heads and not defined:
             return False
         if any(word.isdigit() for word in words) or keys[0] in VERBS:
             return False
@@ -159,7 +164,11 @@ class Learnable:
         # ("Machine Learning Mastery" has one; "Andrew Ng" none) unless it reads as a subject.
         capitalised = all(word[:1].isupper() for word in words)
         subject_words = sum(key in self.heads for key in keys)
-        return not (capitalised and len(words) > 1 and subject_words < 1)
+        if capitalised and len(words) > 1 and subject_words < 1:
+            # but a defined acronym of three words or more is a term ("Long Short-Term
+            # Memory"); of two, still a name ("Andrew Ng (AN)").
+            return defined and len(words) >= 3
+        return True
 
 
 def clean(phrase: str) -> str:
@@ -184,7 +193,8 @@ def discover(document: ParsedDocument, vocabulary: Vocabulary) -> list[Discovere
     def consider(phrase: str, confidence: float, reason: str, evidence: str, aliases=()) -> None:
         phrase = clean(phrase)
         alone = reason in ("acronym definition", "topics covered")
-        if not learnable(phrase, alone=alone) or _named(vocabulary, phrase):
+        defined = reason == "acronym definition"
+        if not learnable(phrase, alone=alone, defined=defined) or _named(vocabulary, phrase):
             return
         candidate = Discovered(phrase, tuple(aliases), confidence, reason, evidence[:500])
         known = found.get(candidate.key)

@@ -168,12 +168,20 @@ class Vocabulary:
 
 
 def _compounded(text: str, start: int, end: int) -> bool:
-    """Whether text[start:end] is hyphened to a word before or after it."""
+    """Whether text[start:end] is hyphened to a word before or after it; not a word that only
+    says what the name is about ("NLP-related", "Python-based" still name their topic)."""
     after = text[end : end + 2]
     before = text[max(start - 2, 0) : start]
-    return (len(after) == 2 and after[0] == "-" and after[1].isalnum()) or (
-        len(before) == 2 and before[1] == "-" and before[0].isalnum()
-    )
+    if len(after) == 2 and after[0] == "-" and after[1].isalnum():
+        return not _ABOUT_SUFFIX.match(text, end)
+    return len(before) == 2 and before[1] == "-" and before[0].isalnum()
+
+
+_ABOUT_SUFFIX = re.compile(
+    r"-(?:related|based|driven|powered|oriented|centric|focused|specific|like|style|friendly|"
+    r"aware|heavy|ready|first)\b",
+    re.I,
+)
 
 
 def load_token_names(path: Path) -> dict[int, str]:
