@@ -42,7 +42,8 @@ VOCABULARY = Vocabulary(
         ("mnist_id98.py and r-id98", ["convolutional-networks"]),  # tokens bounded by _ and -
         ("id98x, xid98 and id7", []),  # not tokens, or tokens of no topic
         ("Python's syntax", ["python"]),
-        ("keras-tqdm, Python-based tools, non-linear algebra", []),  # parts of other names
+        ("keras-tqdm, scikit-learn-contrib, non-linear algebra", []),  # parts of other names
+        ("Python-based tools, CNN-related papers", ["python", "convolutional-networks"]),
         ("pythonic code and mathematical", []),  # whole words only
     ],
 )
