@@ -1,18 +1,24 @@
-"""Seconds and MB/s of importing the five editions of the guide into a fresh database.
+"""Seconds and MB/s of importing the five editions of the guide into a fresh database; seconds
+of each other author's guide; seconds and peak memory of the worst shapes of input.
 
-    .venv/bin/python bench/import.py [--repeat 5] [--postgres URL]
+    .venv/bin/python bench/import.py [--repeat 5] [--postgres URL] [--shapes-only]
 
 Each run migrates a new database (not timed), then times one `import_inputs` of the five files
 in one transaction, commit included: the work `kb import` does after reading the files. SQLite
 and PostgreSQL run interleaved in one process, so their ratio is fair on a busy machine. The
 whole command, interpreter start-up included, is timed too.
 Target: under 3 s for the five files on SQLite.
+
+The worst shapes (bench/shapes.py) are imported at 0.25, 0.5 and 1 MB, each in a process of
+its own so that its peak resident memory is its own. Targets: at most 10 s and 500 MB at 1 MB,
+and doubling the input at most doubles the time (a ratio of 2.0 is linear; up to 2.4 is noise).
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -26,11 +32,15 @@ import sqlalchemy as sa
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.shapes import SHAPES  # noqa: E402
 from importers.pipeline import ImportInput, import_inputs  # noqa: E402
 from kb import db  # noqa: E402
 from kb.extraction.vocabulary import default_vocabulary  # noqa: E402
 
 GUIDES = ROOT.parent / "shared" / "guides" / "learning-deep-learning-2017"
+OTHER_AUTHORS = ROOT.parent / "shared" / "guides" / "other-authors"
+SIZES_MB = (0.25, 0.5, 1.0)
+MOST_SECONDS, MOST_MB, MOST_DOUBLING = 10.0, 500.0, 2.4
 
 
 def fresh_sqlite(folder: Path) -> str:
@@ -70,11 +80,76 @@ def command_seconds(url: str, files: list[Path]) -> float:
     return time.perf_counter() - start
 
 
+def shape_child(shape: str, megabytes: float) -> None:
+    """Import one worst-shape guide into a fresh SQLite database; print seconds and peak MB."""
+    default_vocabulary()
+    data = SHAPES[shape](int(megabytes * 1e6)).encode()
+    with tempfile.TemporaryDirectory() as folder:
+        seconds = timed_import(fresh_sqlite(Path(folder)), [ImportInput(f"{shape}.md", data)])
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"{seconds:.3f} {peak_mb:.1f}")
+
+
+def shapes_report() -> bool:
+    """Run each shape at each size in a child process; print a table; whether targets hold."""
+    met = True
+    print(
+        f"{'shape':<26}" + "".join(f"{m:>8} MB" for m in SIZES_MB) + "  peak MB at 1 MB  doubling"
+    )
+    for shape in SHAPES:
+        seconds, peak = [], 0.0
+        for megabytes in SIZES_MB:
+            out = subprocess.run(
+                [sys.executable, __file__, "--shape", shape, "--megabytes", str(megabytes)],
+                check=True,
+                capture_output=True,
+                text=True,
+            ).stdout.split()
+            seconds.append(float(out[0]))
+            peak = float(out[1])
+        doubling = max(b / a for a, b in zip(seconds, seconds[1:], strict=False))
+        ok = seconds[-1] <= MOST_SECONDS and peak <= MOST_MB and doubling <= MOST_DOUBLING
+        met &= ok
+        print(
+            f"{shape:<26}"
+            + "".join(f"{t:9.2f} s" for t in seconds)
+            + f"  {peak:13.0f}  {doubling:8.2f}  {'met' if ok else 'NOT met'}"
+        )
+    return met
+
+
+def other_authors_report() -> None:
+    """Seconds of each other author's guide, imported alone into a fresh SQLite database."""
+    with tempfile.TemporaryDirectory() as folder:
+        for path in sorted(OTHER_AUTHORS.glob("*.md")):
+            seconds = timed_import(
+                fresh_sqlite(Path(folder)), [ImportInput(str(path), path.read_bytes())]
+            )
+            print(f"{path.name:<48} {path.stat().st_size / 1e3:7.1f} KB  {seconds:6.3f} s")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--postgres", default="postgresql+psycopg://postgres@127.0.0.1:5432/test")
+    parser.add_argument("--shapes-only", action="store_true", help="only the worst shapes")
+    parser.add_argument("--shape", choices=SHAPES, help=argparse.SUPPRESS)  # the child's work
+    parser.add_argument("--megabytes", type=float, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.shape:
+        shape_child(args.shape, args.megabytes)
+        return
+    if not args.shapes_only:
+        seeds_report(args)
+        other_authors_report()
+    met = shapes_report()
+    print(
+        f"worst shapes within {MOST_SECONDS:g} s and {MOST_MB:g} MB at 1 MB, linear: "
+        f"{'met' if met else 'NOT met'}"
+    )
+
+
+def seeds_report(args) -> None:
     files = sorted(GUIDES.iterdir())
     inputs = [ImportInput(str(path), path.read_bytes()) for path in files]
     megabytes = sum(len(i.data) for i in inputs) / 1e6

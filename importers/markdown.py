@@ -27,6 +27,9 @@ from importers.sentences import Sentences, normalize_space
 from kb.errors import InputError
 from kb.urls import add_missing_scheme
 
+# Where a link starts in a block's text, marked while the text is put together; found once the
+# text's spaces are collapsed (a private-use character, which no text holds, and no space).
+LINK_MARK = "\ue000"
 _FOOTNOTE_MARKER = re.compile(r"\^\{\d+\}")
 _PAGES_TRAILER = re.compile(r"^Pages:\s*[\d\s]+$")
 _MARKDOWN_SIGNS = (
@@ -102,7 +105,7 @@ class _Inline:
     """One inline token's content as plain text, with where its links start and what it holds."""
 
     text: str = ""
-    links: list[tuple[str, int, str]] = field(default_factory=list)  # href, offset, anchor
+    links: list[tuple[str, bool, str]] = field(default_factory=list)  # href, from HTML, anchor
     lead: str | None = None
     codes: tuple[str, ...] = ()
 
@@ -226,14 +229,13 @@ class _MarkdownWalker:
             for link in element.iter("a"):
                 anchor = normalize_space(link.text_content())
                 if anchor and link.get("href"):
-                    found.links.append((link.get("href"), -1, anchor))
+                    found.links.append((link.get("href"), True, anchor))
             pieces.append(element.text_content())
             found.text = " ".join(pieces)
             self._block(found, "paragraph", depth=depth)
 
     def _block(self, found: _Inline, kind: str, **shape) -> None:
-        raw = found.text
-        text = normalize_space(_FOOTNOTE_MARKER.sub("", raw))
+        text, marks = _unmarked(normalize_space(_FOOTNOTE_MARKER.sub("", found.text)))
         if not text or _PAGES_TRAILER.match(text):
             return
         section = len(self.sections) - 1 if self.sections else None
@@ -244,15 +246,15 @@ class _MarkdownWalker:
             )
         )
         sentences = Sentences(text)
-        for href, start, anchor in found.links:
+        starts = iter(marks)
+        after = 0  # HTML's links are found in order, each after the one before
+        for href, from_html, anchor in found.links:
+            offset = next(starts, 0) if not from_html else max(text.find(anchor, after), 0)
+            after = offset
             url = self._resolve(href)
             if url is None or not anchor:
                 continue
-            if start < 0:  # from HTML: where its anchor first appears
-                offset = max(text.find(anchor), 0)
-            else:
-                offset = len(normalize_space(_FOOTNOTE_MARKER.sub("", raw[:start])))
-            context = sentences.at(min(offset + 1, len(text) - 1))
+            context = sentences.at(min(offset, len(text) - 1))
             self.links.append(Link(url, anchor, context, section, index))
 
     def _resolve(self, href: str) -> str | None:
@@ -271,23 +273,24 @@ def _inline(token: Token) -> _Inline:
     label it starts with, and its code spans."""
     found = _Inline()
     parts: list[str] = []
-    pending: list[tuple[str, int, list[str]]] = []  # open links: href, start, text parts
+    pending: list[tuple[str, list[str]]] = []  # open links: href, text parts
     codes: list[str] = []
     children = token.children or []
     for child in children:
         opened = _HTML_LINK.match(child.content) if child.type == "html_inline" else None
         if child.type == "link_open" or opened:
             href = opened.group(1) if opened else str(child.attrs.get("href", ""))
-            pending.append((href, _length(parts), []))
+            pending.append((href, []))
+            parts.append(LINK_MARK)
         elif (child.type == "link_close" or _HTML_LINK_END.match(child.content)) and pending:
-            href, start, anchor_parts = pending.pop()
-            found.links.append((href, start, normalize_space("".join(anchor_parts))))
+            href, anchor_parts = pending.pop()
+            found.links.append((href, False, normalize_space("".join(anchor_parts))))
         else:
             piece = _text_of(child)
             if child.type == "code_inline":
                 codes.append(normalize_space(child.content))
             parts.append(piece)
-            for _, _, anchor_parts in pending:
+            for _, anchor_parts in pending:
                 anchor_parts.append(piece)
     found.text = "".join(parts)
     found.lead = _lead(children)
@@ -338,5 +341,12 @@ def _plain(token: Token) -> str:
     return "".join(_text_of(child) for child in token.children or [])
 
 
-def _length(parts: list[str]) -> int:
-    return sum(len(part) for part in parts)
+def _unmarked(text: str) -> tuple[str, list[int]]:
+    """`text` without its link marks, and where each mark was in it: one pass, however many
+    links a paragraph holds."""
+    pieces = text.split(LINK_MARK)
+    marks, length = [], 0
+    for piece in pieces[:-1]:
+        length += len(piece)
+        marks.append(length)
+    return "".join(pieces), marks

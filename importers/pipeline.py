@@ -12,7 +12,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from importers.merge import EditionDoc, Merged, merge
@@ -34,7 +34,7 @@ from kb.models import (
     Topic,
     TopicAlias,
 )
-from kb.resources import MentionView, describe
+from kb.resources import MentionView, describe_all
 from kb.sources import group_editions
 
 
@@ -211,91 +211,135 @@ def _write_sections(session, merged: Merged, topics) -> dict[tuple[int, int], Se
 
 
 def _write_mentions(session, merged: Merged, sections, topics) -> set[int]:
+    """Insert the mentions, and a placeholder for each resource not yet known, in bulk: a
+    guide may hold tens of thousands of links, and an ORM object each costs more than the
+    rest of the import. Returns the ids of the resources mentioned."""
     keys = {m.url_key for m in merged.mentions}
-    resources = {
-        r.url_key: r for r in session.scalars(select(Resource).where(Resource.url_key.in_(keys)))
-    }
-    for key in sorted(keys - set(resources)):
+    resource_ids = _resource_ids(session, keys)
+    missing = sorted(keys - set(resource_ids))
+    if missing:
         # Placeholder facts; _refresh_resources decides them from all the mentions.
-        resources[key] = Resource(
-            url_key=key,
-            url=key,
-            title=key,
-            kind="other",
-            kind_rule="default",
-            kind_confidence=0.0,
-            access="unknown",
+        placeholder = {
+            "kind": "other",
+            "kind_rule": "default",
+            "kind_confidence": 0.0,
+            "access": "unknown",
+            "url_case_uncertain": False,
+        }
+        session.execute(
+            insert(Resource), [{"url_key": k, "url": k, "title": k, **placeholder} for k in missing]
         )
-        session.add(resources[key])
-    session.flush()
+        resource_ids |= _resource_ids(session, set(missing))
+    rows = []
     for facts in merged.mentions:
-        section = (
-            sections.get((facts.edition, facts.section)) if facts.section is not None else None
-        )
-        session.add(
-            Mention(
-                resource_id=resources[facts.url_key].id,
-                edition_id=facts.edition,
-                section_id=section.id if section else None,
-                position=facts.position,
-                anchor=facts.anchor[:1000],
-                context=facts.context[:4000],
-                url=facts.url,
-                url_case_uncertain=facts.url_case_uncertain,
-                anchor_inferred=facts.anchor_inferred,
-                topics=[
+        section = sections.get((facts.edition, facts.section))
+        rows.append(
+            {
+                "resource_id": resource_ids[facts.url_key],
+                "edition_id": facts.edition,
+                "section_id": section.id if section else None,
+                "position": facts.position,
+                "anchor": facts.anchor[:1000],
+                "context": facts.context[:4000],
+                "url": facts.url,
+                "url_case_uncertain": facts.url_case_uncertain,
+                "anchor_inferred": facts.anchor_inferred,
+                "topics": [
                     {"topic": topics[t.slug].slug, "relevance": t.relevance, "rule": t.rule}
                     for t in facts.topics
                 ],
-            )
+            }
         )
-    return {r.id for r in resources.values()}
+    if rows:
+        session.execute(insert(Mention), rows)
+    return set(resource_ids.values())
+
+
+# Values per IN list: far below what SQLite and PostgreSQL accept in one statement.
+_CHUNK = 5000
+
+
+def _chunks(values) -> Iterable[list]:
+    ordered = sorted(values)
+    return (ordered[i : i + _CHUNK] for i in range(0, len(ordered), _CHUNK))
+
+
+def _resource_ids(session: Session, keys: set[str]) -> dict[str, int]:
+    found = {}
+    for chunk in _chunks(keys):
+        query = select(Resource.url_key, Resource.id).where(Resource.url_key.in_(chunk))
+        found.update(session.execute(query).all())
+    return found
+
+
+_MENTION_VIEW = select(
+    Mention.resource_id,
+    Mention.anchor,
+    Mention.context,
+    Mention.url,
+    Mention.url_case_uncertain,
+    Mention.anchor_inferred,
+    Section.title.label("section_title"),
+    Mention.topics,
+).outerjoin(Section, Mention.section_id == Section.id)
 
 
 def _refresh_resources(session: Session, ids: set[int]) -> None:
-    rows = session.scalars(
-        select(Resource)
-        .where(Resource.id.in_(ids))
-        .options(selectinload(Resource.mentions).selectinload(Mention.section))
-    )
+    """Decide each resource's facts anew from all its mentions, in bulk; a resource no longer
+    mentioned is deleted."""
+    keys: dict[int, str] = {}
+    views: dict[int, list[MentionView]] = defaultdict(list)
+    for chunk in _chunks(ids):
+        session.execute(delete(ResourceTopic).where(ResourceTopic.resource_id.in_(chunk)))
+        query = select(Resource.id, Resource.url_key).where(Resource.id.in_(chunk))
+        keys.update(session.execute(query).all())
+        mentions = _MENTION_VIEW.where(Mention.resource_id.in_(chunk)).order_by(
+            Mention.resource_id, Mention.edition_id, Mention.position
+        )
+        for row in session.execute(mentions):
+            views[row.resource_id].append(_view(row))
+    for chunk in _chunks(set(keys) - set(views)):
+        session.execute(delete(Resource).where(Resource.id.in_(chunk)))
+    kept = sorted(views)
+    if not kept:
+        return
+    described = describe_all([(keys[i], views[i]) for i in kept])
     topic_ids = {slug: id_ for slug, id_ in session.execute(select(Topic.slug, Topic.id))}
-    session.execute(delete(ResourceTopic).where(ResourceTopic.resource_id.in_(ids)))
-    for resource in rows.all():
-        if not resource.mentions:
-            session.delete(resource)
-            continue
-        views = [
-            MentionView(
-                anchor=m.anchor,
-                context=m.context,
-                url=m.url,
-                url_case_uncertain=m.url_case_uncertain,
-                anchor_inferred=m.anchor_inferred,
-                section_title=m.section.title if m.section else None,
-                topics=tuple(
-                    Relevance(t["topic"], t["relevance"], t["rule"]) for t in m.topics or ()
-                ),
-            )
-            for m in resource.mentions
-        ]
-        facts = describe(resource.url_key, views)
-        resource.url = facts.url
-        resource.url_case_uncertain = facts.url_case_uncertain
-        resource.title = facts.title[:500]
-        resource.kind = facts.kind
-        resource.kind_rule = facts.kind_rule
-        resource.kind_confidence = facts.kind_confidence
-        resource.access = facts.access
-        for taught in facts.topics:
-            session.add(
-                ResourceTopic(
-                    resource_id=resource.id,
-                    topic_id=topic_ids[taught.slug],
-                    relevance=taught.relevance,
-                    rule=taught.rule,
-                )
-            )
-    session.flush()
+    session.execute(
+        update(Resource),
+        [
+            {
+                "id": i,
+                "url": facts.url,
+                "url_case_uncertain": facts.url_case_uncertain,
+                "title": facts.title[:500],
+                "kind": facts.kind,
+                "kind_rule": facts.kind_rule,
+                "kind_confidence": facts.kind_confidence,
+                "access": facts.access,
+            }
+            for i, facts in zip(kept, described, strict=True)
+        ],
+    )
+    taught = [
+        {"resource_id": i, "topic_id": topic_ids[t.slug], "relevance": t.relevance, "rule": t.rule}
+        for i, facts in zip(kept, described, strict=True)
+        for t in facts.topics
+    ]
+    if taught:
+        session.execute(insert(ResourceTopic), taught)
+
+
+def _view(row) -> MentionView:
+    return MentionView(
+        anchor=row.anchor,
+        context=row.context,
+        url=row.url,
+        url_case_uncertain=row.url_case_uncertain,
+        anchor_inferred=row.anchor_inferred,
+        section_title=row.section_title,
+        topics=tuple(Relevance(t["topic"], t["relevance"], t["rule"]) for t in row.topics or ()),
+    )
 
 
 # A stated relation outranks one from structure, which outranks one suggested by order.

@@ -28,6 +28,10 @@ def split_sentences(text: str) -> list[tuple[int, int]]:
     return [(s, e) for s, e in spans if text[s:e].strip()]
 
 
+LONGEST_SENTENCE = 1000  # characters; past it, a sentence is cut around the offset
+REACH = 150  # characters kept on each side of the offset then
+
+
 class Sentences:
     """The sentences of one text, split once, so that finding the sentence of each of many
     offsets (the links of a paragraph) costs a lookup each, not another pass over the text."""
@@ -39,14 +43,28 @@ class Sentences:
 
     def at(self, offset: int) -> str:
         """The sentence that contains character `offset`, whitespace collapsed; past the last
-        sentence, the last one."""
+        sentence, the last one. A sentence longer than `LONGEST_SENTENCE` (a text with no full
+        stops) is cut to the words around the offset, so that what each of its links keeps of
+        it stays bounded."""
         if not self.spans:
-            return normalize_space(self.text)
-        index = max(bisect.bisect_right(self.starts, offset) - 1, 0)
-        start, end = self.spans[index]
-        if offset >= end and index + 1 < len(self.spans):  # between two sentences: the next
-            start, end = self.spans[index + 1]
+            start, end = 0, len(self.text)
+        else:
+            index = max(bisect.bisect_right(self.starts, offset) - 1, 0)
+            start, end = self.spans[index]
+            if offset >= end and index + 1 < len(self.spans):  # between two sentences: the next
+                start, end = self.spans[index + 1]
+        if end - start > LONGEST_SENTENCE:
+            start, end = _around(self.text, max(start, offset - REACH), min(end, offset + REACH))
         return normalize_space(self.text[start:end])
+
+
+def _around(text: str, start: int, end: int) -> tuple[int, int]:
+    """The span widened to whole words at both ends (a word's end found within a few chars)."""
+    while start > 0 and not text[start - 1].isspace() and start > end - REACH * 3:
+        start -= 1
+    while end < len(text) and not text[end].isspace() and end < start + REACH * 3:
+        end += 1
+    return start, end
 
 
 def sentence_at(text: str, offset: int) -> str:

@@ -79,6 +79,8 @@ class Restorer:
         return damaged, not has_letters
 
     def _align(self, damaged: str) -> str | None:
+        if not self._skeleton:  # no other edition to align with
+            return None
         literal, _ = skeleton(TOKEN.sub("", damaged))
         if len(literal) < _MIN_SKELETON:
             return None

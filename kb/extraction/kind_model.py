@@ -209,9 +209,16 @@ class KindModel:
 
     def predict(self, url: str, title: str) -> tuple[str, float]:
         """The most probable kind and its probability."""
-        probabilities = self.probabilities([url], [title])[0]
-        best = int(np.argmax(probabilities))
-        return self.classes[best], float(probabilities[best])
+        return self.predict_all([url], [title])[0]
+
+    def predict_all(self, urls: Sequence[str], titles: Sequence[str]) -> list[tuple[str, float]]:
+        """`predict` of each (url, title), in one pass."""
+        probabilities = self.probabilities(urls, titles)
+        best = np.argmax(probabilities, axis=1)
+        return [
+            (self.classes[int(b)], float(row[int(b)]))
+            for b, row in zip(best, probabilities, strict=True)
+        ]
 
     def to_json(self) -> dict:
         fields = []
