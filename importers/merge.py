@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter, defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
 from importers.document import ParsedDocument
@@ -194,6 +195,7 @@ def _linked_mentions(
 ) -> list[MentionFacts]:
     inferred = edition.document.format == "lynx"
     paragraphs = edition.document.paragraphs
+    links_in = Counter(link.paragraph for link in edition.document.links)
     mentions = []
     for position, link in enumerate(edition.document.links):
         url, certain = repair.url(link.url)
@@ -220,6 +222,7 @@ def _linked_mentions(
                         block=block,
                         section_topics=_section_topics(sections, link.section),
                         vocabulary=vocabulary,
+                        alone=links_in[link.paragraph] == 1,
                     )
                 ),
             )
@@ -239,16 +242,15 @@ def _named_mentions(
     Where names of several resources match the same words, the resource whose linked mention's
     sentence is most like this sentence wins ("Neural Networks Demystified by Stephen Welch -
     video series" goes to the video the published post links there)."""
+    unlinked = [edition for edition in editions if not edition.document.links]
     names: dict[str, list[tuple[re.Pattern[str], MentionFacts]]] = {}
-    for mention in merged.mentions:
+    for mention in merged.mentions if unlinked else ():
         words = re.findall(r"[^\W_]+", mention.anchor.lower())
         if len(words) >= _MIN_NAME_WORDS and len(skeleton(mention.anchor)[0]) >= _MIN_NAME_CHARS:
             pattern = re.compile(r"(?<!\w)" + r"\W+".join(map(re.escape, words)) + r"(?!\w)", re.I)
             names.setdefault(pattern.pattern, []).append((pattern, mention))
     found: list[MentionFacts] = []
-    for edition in editions:
-        if edition.document.links:
-            continue
+    for edition in unlinked:
         sections = [s for s in merged.sections if s.edition == edition.id]
         position = 0
         for paragraph in edition.document.paragraphs:
@@ -321,9 +323,9 @@ def _statements(edition: EditionDoc, merged: Merged, repair: _Repair, vocabulary
     sentences = []
     structure: list[prerequisites.Statement] = []
     listed = _listed(document, vocabulary)
-    anchors = defaultdict(list)
+    anchors = defaultdict(list)  # by paragraph and sentence: each sentence reads its own links
     for link in document.links:
-        anchors[link.paragraph].append(normalize_space(link.anchor))
+        anchors[(link.paragraph, link.context)].append(normalize_space(link.anchor))
     asked: dict[int, str] = {}  # the question an item of each depth asks, if any
     for position, paragraph in enumerate(document.paragraphs):
         index = paragraph.section
@@ -342,7 +344,7 @@ def _statements(edition: EditionDoc, merged: Merged, repair: _Repair, vocabulary
         )
         for start, end in split_sentences(paragraph.text):
             text = normalize_space(paragraph.text[start:end])
-            if _not_the_author_s(text, anchors[position]):
+            if _not_the_author_s(text, anchors.get((position, text), ())):
                 continue
             recommended = tuple(dict.fromkeys(links.get(text, ())))
             # The list after a paragraph ending in ":" is what its last sentence introduces.
@@ -377,7 +379,7 @@ def _statements(edition: EditionDoc, merged: Merged, repair: _Repair, vocabulary
     return found, negations
 
 
-def _not_the_author_s(sentence: str, anchors: list[str]) -> bool:
+def _not_the_author_s(sentence: str, anchors: Sequence[str]) -> bool:
     """A question asks rather than states ("Can I learn ML without a CS degree?"), and a
     sentence that is mostly a link's text is another work's title ("What you need to know about
     data mining"): neither says what requires what."""

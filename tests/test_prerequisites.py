@@ -245,6 +245,12 @@ def test_a_condition_is_not_a_denial():
     )
 
 
+def test_what_the_reader_will_know_afterwards_is_no_requirement():
+    outcome = "After reading the above, you will have a basic understanding of backpropagation."
+    assert found(outcome, section=("keras",)) == []
+    assert found("You should have a basic understanding of backpropagation.", section=("keras",))
+
+
 def test_sentences_without_a_wording_state_nothing():
     assert found("Python and Keras are both fun.", section=("keras",)) == []
 

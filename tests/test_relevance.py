@@ -4,7 +4,7 @@ the rule that decided it; a section's topic alone is not enough."""
 import pytest
 
 from importers.document import Paragraph
-from kb.extraction.relevance import ANCHOR, SECTION_LIST, SENTENCE, URL, of_mention
+from kb.extraction.relevance import ANCHOR, IN_PASSING, SECTION_LIST, SENTENCE, URL, of_mention
 from kb.extraction.vocabulary import TopicEntry, Vocabulary
 
 VOCABULARY = Vocabulary(
@@ -20,7 +20,9 @@ VOCABULARY = Vocabulary(
 SECTION = ("deep-learning",)
 
 
-def topics(anchor, sentence, *, url="https://example.com/x", kind="paragraph", block_text=None):
+def topics(
+    anchor, sentence, *, url="https://example.com/x", kind="paragraph", block_text=None, alone=False
+):
     block = Paragraph(block_text if block_text is not None else sentence, 0, kind)
     found = of_mention(
         anchor=anchor,
@@ -29,14 +31,23 @@ def topics(anchor, sentence, *, url="https://example.com/x", kind="paragraph", b
         block=block,
         section_topics=SECTION,
         vocabulary=VOCABULARY,
+        alone=alone,
     )
     return [(r.slug, r.relevance, r.rule) for r in found]
 
 
 def test_the_anchor_names_what_it_teaches():
-    assert topics("Linear Algebra for Deep Learning", "See Linear Algebra for Deep Learning.") == [
+    anchor = "Linear Algebra for Deep Learning"
+    assert topics(anchor, f"I recommend {anchor}.") == [
         ("deep-learning", ANCHOR, "anchor"),
         ("linear-algebra", ANCHOR, "anchor"),
+    ]
+
+
+def test_a_title_named_in_passing_is_what_the_work_is_about_not_what_it_teaches():
+    sentence = "The title alludes to Linear Algebra Unreasonably Effective, an essay from 1960."
+    assert topics("Linear Algebra Unreasonably Effective", sentence) == [
+        ("linear-algebra", IN_PASSING, "anchor")
     ]
 
 
@@ -66,9 +77,21 @@ def test_an_item_of_a_list_under_the_topic_s_heading():
     ]
 
 
-def test_a_long_item_that_only_holds_a_link_is_not_about_it():
+def test_a_citation_is_about_the_work_it_links():
+    text = 'LeCun, Bengio and Hinton. "Deep learning." Nature 521 (2015). [pdf] (the survey)'
+    assert topics("pdf", "[pdf] (the survey)", block_text=text, alone=True) == [
+        ("deep-learning", SENTENCE, "sentence")
+    ]
+    prose = "I met him in 2015; he said the Python code of this talk was messy, so I skip it."
+    assert topics("this talk", "I met him.", block_text=prose, alone=True) == []
+
+
+def test_a_long_item_with_several_links_is_not_about_one_of_them():
     text = " ".join(["word"] * 40) + " with a link to the page somewhere inside it"
     assert topics("the page", text, kind="item") == []
+    assert topics("the page", text, kind="item", alone=True) == [
+        ("deep-learning", SECTION_LIST, "section list")
+    ]
 
 
 @pytest.mark.parametrize("kind", ["quote", "footnote"])

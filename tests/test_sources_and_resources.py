@@ -108,6 +108,14 @@ def test_describe_teaches_each_topic_as_surely_as_its_best_mention_says():
     assert facts.topics == (Relevance("keras", 0.9, "anchor"), Relevance("python", 0.6, "sentence"))
 
 
+def test_describe_keeps_a_topic_only_one_edition_s_list_gives_only_if_most_mentions_do():
+    listed = [Relevance("mathematics", 0.5, "section list")]
+    lone = describe("https://example.com/x", [mention("a", topics=listed)] + [mention("a")] * 3)
+    assert lone.topics == ()
+    shared = describe("https://example.com/x", [mention("a", topics=listed)] * 2 + [mention("a")])
+    assert shared.topics == tuple(listed)
+
+
 @pytest.mark.parametrize(
     ("url", "context", "access"),
     [

@@ -45,6 +45,17 @@ def named(anchor: str, context: str = "", *, inferred: bool = False) -> Named:
             "Neural Networks Demystified",
         ),
         ([named("its videos")], PLAYLIST, "its videos"),  # weak, but better than nothing
+        # A long guess at an anchor's end, from a text dump, is likely the sentence.
+        (
+            [
+                named(
+                    "a network for digit recognition it might look like: operation data",
+                    inferred=True,
+                )
+            ],
+            "https://github.com/fchollet/keras/blob/master/examples/mnist_cnn.py",
+            "mnist cnn (github.com)",
+        ),
         # A person's name says who, not what: a title quoted beside the link says more.
         (
             [

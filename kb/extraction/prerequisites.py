@@ -281,6 +281,12 @@ _DENIED = re.compile(
     re.I,
 )
 _IF_YOU = re.compile(r"\bif (?:you|one|they)\b", re.I)
+# "you will have a basic understanding of X": what the guide teaches, not what it asks for.
+_OUTCOME = re.compile(
+    r"\b(?:you(?:'ll| will)|students will|readers will|learners will|you should now)\s+(?:have|"
+    r"gain|get|acquire|develop|build|learn|know|understand|be able)\b",
+    re.I,
+)
 _CONDITION_REACH = 60  # how far before a cue an "if you" makes it a condition
 _DENIED_AFTER = re.compile(
     r"^\s*(?:(?:is|are) (?:not|never)|(?:isn't|aren't)|(?:not )?(?:required|needed|necessary)"
@@ -342,6 +348,8 @@ def _sentence(text: str, context: Context, vocabulary: Vocabulary):
     for match in matches:
         cue = _CUES[int(match.lastgroup[1:])]
         if cue.needs_cue_word and not cue_words:
+            continue
+        if _OUTCOME.search(text, max(0, match.start() - _CONDITION_REACH), match.start()):
             continue
         needs, learner = _sides(text, match, cue, boundaries)
         required = vocabulary.narrowest_in(needs)
@@ -557,7 +565,11 @@ _LEVELS = {
 def from_table(rows: list[Row], edition: int, vocabulary: Vocabulary) -> list[Statement]:
     """Each row's subject requires what its Prerequisites cell names: topics, and other rows'
     courses by their title ("Calculus 1A" is the row "Calculus 1A: Differentiation")."""
-    titles = [(row.subject.lower(), row) for row in rows]
+    titles: dict[str, Row] = {}  # each row by its title, and by the title's start
+    for row in reversed(rows):  # the first row of a title wins
+        title = row.subject.lower().strip()
+        titles[title] = row
+        titles[re.split(r":|\s\(|\s-\s", title, maxsplit=1)[0].strip()] = row
     found = []
     for row in rows:
         cell = row.requirements
@@ -598,16 +610,11 @@ def _names_a_topic(item: str, vocabulary: Vocabulary) -> bool:
     return len(hits) == 1 and hits[0].start == 0 and hits[0].end == len(item.strip())
 
 
-def _row_named(item: str, titles: list[tuple[str, Row]]) -> Row | None:
+def _row_named(item: str, titles: dict[str, Row]) -> Row | None:
     """The row whose title the item names: its whole title, or its start ("Calculus 1A" is
     "Calculus 1A: Differentiation")."""
     item = item.lower().strip()
-    if len(item) < 4:
-        return None
-    for title, row in titles:
-        if title == item or title.startswith((f"{item}:", f"{item} (", f"{item} -")):
-            return row
-    return None
+    return titles.get(item) if len(item) >= 4 else None
 
 
 def denied_by_heading(title: str, context: Context, vocabulary: Vocabulary) -> list[Negation]:

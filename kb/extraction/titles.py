@@ -31,6 +31,9 @@ _PERSON = re.compile(r"^(?:[A-Z][a-z'\-]+|[A-Z]\.)(?:\s+(?:[A-Z][a-z'\-]+|[A-Z]\
 _QUOTED = re.compile(r"[\"\u201c]\s*([^\"\u201c\u201d]{12,200}?)\s*[\"\u201d]")
 
 
+LONGEST_GUESS_WORDS = 8  # an inferred anchor longer than this is more likely the sentence
+
+
 @dataclass(frozen=True)
 class Named:
     """What one mention says of its resource: its anchor, its sentence, whether the anchor's
@@ -66,6 +69,8 @@ def best_title(mentions: Sequence[Named], url: str) -> str:
 
     ranked = sorted(counts, key=rank)
     best = ranked[0] if ranked else None
+    if best is not None and best not in exact and len(best.split()) > LONGEST_GUESS_WORDS:
+        best = None  # a text dump's guess at where an anchor ends, and a long one: unsure
     if best is not None and not _thin(best) and not best.startswith(("http://", "https://")):
         return best
     better = quoted or _words_of(url)
