@@ -45,9 +45,40 @@ _HTML_LINK_END = re.compile(r"</a\s*>", re.I)
 _HTML_BREAK = re.compile(r"<br\s*/?>", re.I)
 
 
+# markdown-it drops whatever lies deeper than its nesting limit, and with it the rest of the
+# container (or of the document): so a line's start is first made shallow enough to stay within
+# it, whatever the author nests: at most `_MARKS_PER_LINE` quote or list marks, the innermost
+# kept, and no indentation wider than `_WIDEST_INDENT` columns. Real guides nest far less.
+_MAX_NESTING = 100
+_MARKS_PER_LINE = 8
+_WIDEST_INDENT = 32
+_LINE_START = re.compile(r"^(?:[ \t]*(?:>|[-*+](?=[ \t])|\d{1,9}[.)](?=[ \t])))*[ \t]*", re.M)
+_MARK = re.compile(r"[ \t]*(?:>|[-*+]|\d{1,9}[.)])")
+
+
+def _shallow(body: str) -> str:
+    return _LINE_START.sub(_bounded, body)
+
+
+def _bounded(match: re.Match[str]) -> str:
+    start = match.group()
+    marks = [m.group() for m in _MARK.finditer(start)]
+    pieces = [*marks[-_MARKS_PER_LINE:], start[sum(map(len, marks)) :]]
+    return "".join(map(_narrow, pieces))
+
+
+def _narrow(piece: str) -> str:
+    """A mark with its leading whitespace, at most `_WIDEST_INDENT` columns of it."""
+    mark = piece.lstrip(" \t")
+    space = piece[: len(piece) - len(mark)]
+    if len(space.expandtabs(4)) <= _WIDEST_INDENT:
+        return piece
+    return " " * _WIDEST_INDENT + mark
+
+
 def _parser() -> MarkdownIt:
     """Markdown as GitHub writes it: tables, task lists, strikethrough, bare URLs, footnotes."""
-    parser = MarkdownIt("commonmark", {"linkify": True}).enable(
+    parser = MarkdownIt("commonmark", {"linkify": True, "maxNesting": _MAX_NESTING}).enable(
         ["linkify", "table", "strikethrough"]
     )
     # Only URLs with a scheme become links: "deepsense.io" in running text is a name, not a link.
@@ -140,7 +171,7 @@ class _MarkdownWalker:
         author: str | None = None,
         date: str | None = None,
     ) -> ParsedDocument:
-        tokens = _parser().parse(body)
+        tokens = _parser().parse(_shallow(body))
         containers: list[str] = []
         depth = 0
         heading_level = 0
