@@ -12,7 +12,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from importers.merge import EditionDoc, Merged, merge
@@ -226,8 +226,10 @@ def _write_mentions(session, merged: Merged, sections, topics) -> set[int]:
             "access": "unknown",
             "url_case_uncertain": False,
         }
-        session.execute(
-            insert(Resource), [{"url_key": k, "url": k, "title": k, **placeholder} for k in missing]
+        _insert_all(
+            session,
+            Resource,
+            [{"url_key": k, "url": k, "title": k, **placeholder} for k in missing],
         )
         resource_ids |= _resource_ids(session, set(missing))
     rows = []
@@ -250,9 +252,15 @@ def _write_mentions(session, merged: Merged, sections, topics) -> set[int]:
                 ],
             }
         )
-    if rows:
-        session.execute(insert(Mention), rows)
+    _insert_all(session, Mention, rows)
     return set(resource_ids.values())
+
+
+def _insert_all(session: Session, model, rows: list[dict]) -> None:
+    """One executemany below the ORM, whose bulk path costs as much again as the rows' own
+    work: a guide may hold tens of thousands of links."""
+    if rows:
+        session.connection().execute(insert(model.__table__), rows)
 
 
 # Values per IN list: far below what SQLite and PostgreSQL accept in one statement.
@@ -305,18 +313,25 @@ def _refresh_resources(session: Session, ids: set[int]) -> None:
         return
     described = describe_all([(keys[i], views[i]) for i in kept])
     topic_ids = {slug: id_ for slug, id_ in session.execute(select(Topic.slug, Topic.id))}
-    session.execute(
-        update(Resource),
+    resources = Resource.__table__
+    facts_of = (
+        "url",
+        "url_case_uncertain",
+        "title",
+        "kind",
+        "kind_rule",
+        "kind_confidence",
+        "access",
+    )
+    session.connection().execute(
+        update(resources)
+        .where(resources.c.id == bindparam("resource_id"))
+        .values({name: bindparam(name) for name in facts_of}),
         [
             {
-                "id": i,
-                "url": facts.url,
-                "url_case_uncertain": facts.url_case_uncertain,
+                "resource_id": i,
+                **{name: getattr(facts, name) for name in facts_of},
                 "title": facts.title[:500],
-                "kind": facts.kind,
-                "kind_rule": facts.kind_rule,
-                "kind_confidence": facts.kind_confidence,
-                "access": facts.access,
             }
             for i, facts in zip(kept, described, strict=True)
         ],
@@ -326,8 +341,7 @@ def _refresh_resources(session: Session, ids: set[int]) -> None:
         for i, facts in zip(kept, described, strict=True)
         for t in facts.topics
     ]
-    if taught:
-        session.execute(insert(ResourceTopic), taught)
+    _insert_all(session, ResourceTopic, taught)
 
 
 def _view(row) -> MentionView:

@@ -29,7 +29,7 @@ def split_sentences(text: str) -> list[tuple[int, int]]:
 
 
 LONGEST_SENTENCE = 1000  # characters; past it, a sentence is cut around the offset
-REACH = 150  # characters kept on each side of the offset then
+REACH = 100  # characters kept on each side of the offset then
 
 
 class Sentences:
