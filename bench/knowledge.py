@@ -157,8 +157,8 @@ def tutorialbank_report() -> None:
     decided = classify_all([Mentioned(e.url, e.title, "") for e in held_out])
     rules = sum(d.kind == e.kind for d, e in zip(decided, held_out, strict=True)) / len(held_out)
     print(
-        f"TutorialBank held out ({len(held_out)} labelled resources): model {accuracy:.1%}, "
-        f"classify {rules:.1%} (>= 85%: {'met' if accuracy >= 0.85 else 'NOT met'})"
+        f"TutorialBank held out ({len(held_out)} labelled resources): model {accuracy:.2%}, "
+        f"classify {rules:.2%} (>= 85%: {'met' if accuracy >= 0.85 else 'NOT met'})"
     )
 
 

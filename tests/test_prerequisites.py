@@ -218,6 +218,18 @@ def test_what_requires_falls_back_from_the_sentence_to_the_resource_section_and_
     ]
 
 
+def test_the_for_after_what_is_needed_names_what_needs_it():
+    assert found("You will need linear algebra and calculus for neural networks.") == [
+        ("you-need", "neural-networks", "linear-algebra"),
+        ("you-need", "neural-networks", "calculus"),
+    ]
+    # a "for" in parentheses is an aside, not what needs it
+    assert found("You need Python (for NumPy).", section=("keras",)) == [
+        ("you-need", "keras", "python"),
+        ("you-need", "keras", "numpy"),
+    ]
+
+
 def test_a_section_naming_its_own_requirements_falls_back_to_the_subject():
     assert found(
         "You need Python and machine learning.", section=("python", "machine-learning")

@@ -339,7 +339,10 @@ def _sentence(text: str, context: Context, vocabulary: Vocabulary):
     if text.lower().startswith("if not"):
         return [], []  # "if not Keras, then start with TensorFlow": an alternative, not an order
     boundaries = [m.start() for m in _BOUNDARY.finditer(text)]
-    fors = [m.end() for m in _FOR.finditer(text)]
+    # Where a "for Y" starts and where its Y does; one in parentheses names no one.
+    bare = _ASIDE.sub(lambda aside: " " * len(aside.group()), text)
+    beneficiaries = list(_FOR.finditer(bare))
+    for_starts, fors = [m.start() for m in beneficiaries], [m.end() for m in beneficiaries]
     conditional = _conditionals(text, context, vocabulary, boundaries)
     cue_words = bool(_CUE_WORDS.search(text)) or context.requirements
     matches = list(_COMPILED.finditer(text))
@@ -351,7 +354,7 @@ def _sentence(text: str, context: Context, vocabulary: Vocabulary):
             continue
         if _OUTCOME.search(text, max(0, match.start() - _CONDITION_REACH), match.start()):
             continue
-        needs, learner = _sides(text, match, cue, boundaries)
+        needs, learner = _sides(text, match, cue, boundaries, for_starts)
         required = vocabulary.narrowest_in(needs)
         if context.listed and _POINTS_AHEAD.match(needs):
             # "start with these three concepts in machine learning:" and a list: the list's
@@ -397,9 +400,15 @@ def _replace_learner(cue: _Cue) -> _Cue:
     return _Cue(cue.name, cue.pattern, cue.needs, "after", cue.reason)
 
 
-def _sides(text: str, match: re.Match, cue: _Cue, boundaries: list[int]) -> tuple[str, str]:
+def _sides(
+    text: str, match: re.Match, cue: _Cue, boundaries: list[int], for_starts
+) -> tuple[str, str]:
     """The cue's required phrase and the phrase naming what requires it."""
-    after = text[match.end() : _next_boundary(boundaries, match.end(), len(text))]
+    end = _next_boundary(boundaries, match.end(), len(text))
+    beneficiary = bisect.bisect_right(for_starts, match.end())
+    if cue.needs == "after" and beneficiary < len(for_starts) and for_starts[beneficiary] < end:
+        end = for_starts[beneficiary]  # "you need X for Y": the "for Y" names what requires X
+    after = text[match.end() : end]
     start = _previous_boundary(boundaries, match.start())
     before = text[start : match.start()]
     if _RELATIVE.match(before) and start > 0:  # "X, which is a building block of Y"
