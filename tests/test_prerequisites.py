@@ -290,6 +290,22 @@ def test_a_prerequisites_column_names_topics_and_other_rows_courses():
     assert first.sentence == "Linear Algebra: prerequisites: Calculus 1A"
 
 
+def test_a_cell_names_another_row_by_some_of_its_words_when_they_are_that_row_s_alone():
+    rows = [
+        Row("Neural Networks: Design and Analysis, Part I", ("neural-networks",), None),
+        Row("Neural Networks: Design and Analysis, Part 2", ("backpropagation",), None),
+        Row("Keras in Practice", ("keras",), "Neural Networks Part 2"),
+        Row("TensorFlow in Practice", ("tensorflow",), "Design and Analysis Part 1"),
+        Row("NumPy in Practice", ("numpy",), "Neural Networks Design"),  # two rows': a topic
+    ]
+    statements = from_table(rows, 1, VOCABULARY)
+    assert [(s.topic, s.requires) for s in statements] == [
+        ("keras", "backpropagation"),
+        ("tensorflow", "neural-networks"),
+        ("numpy", "neural-networks"),
+    ]
+
+
 @pytest.mark.parametrize(
     ("title", "pairs"),
     [

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import bisect
 import re
+from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
@@ -574,11 +575,7 @@ _LEVELS = {
 def from_table(rows: list[Row], edition: int, vocabulary: Vocabulary) -> list[Statement]:
     """Each row's subject requires what its Prerequisites cell names: topics, and other rows'
     courses by their title ("Calculus 1A" is the row "Calculus 1A: Differentiation")."""
-    titles: dict[str, Row] = {}  # each row by its title, and by the title's start
-    for row in reversed(rows):  # the first row of a title wins
-        title = row.subject.lower().strip()
-        titles[title] = row
-        titles[re.split(r":|\s\(|\s-\s", title, maxsplit=1)[0].strip()] = row
+    titles = _Titles(rows)
     found = []
     for row in rows:
         cell = row.requirements
@@ -586,7 +583,7 @@ def from_table(rows: list[Row], edition: int, vocabulary: Vocabulary) -> list[St
             continue
         needs = []
         for item in re.split(r"\s*(?:,|;|\band\b|\bor\b|/)\s*", cell):
-            other = None if _names_a_topic(item, vocabulary) else _row_named(item, titles)
+            other = None if _names_a_topic(item, vocabulary) else titles.named(item)
             if other is not None and other is not row:
                 needs += other.topics
             else:
@@ -619,11 +616,49 @@ def _names_a_topic(item: str, vocabulary: Vocabulary) -> bool:
     return len(hits) == 1 and hits[0].start == 0 and hits[0].end == len(item.strip())
 
 
-def _row_named(item: str, titles: dict[str, Row]) -> Row | None:
-    """The row whose title the item names: its whole title, or its start ("Calculus 1A" is
-    "Calculus 1A: Differentiation")."""
-    item = item.lower().strip()
-    return titles.get(item) if len(item) >= 4 else None
+_ROMAN = {"i": "1", "ii": "2", "iii": "3", "iv": "4", "v": "5", "vi": "6"}
+_MOST_CANDIDATES = 20  # rows that share an item's rarest word: more, and it names none of them
+
+
+def _title_words(title: str) -> list[str]:
+    words = re.findall(r"[a-z0-9]+", title.lower())
+    return [_ROMAN.get(word, word) for word in words]
+
+
+class _Titles:
+    """The rows of a table by their titles. A cell names another row by its whole title, its
+    start ("Calculus 1A" is "Calculus 1A: Differentiation") or some of its words, when they are
+    another row's alone ("Algorithms Part 1" is "Algorithms: Design and Analysis, Part 1",
+    "Object Oriented Design" is "Object-Oriented Design"). Each row's words are indexed, so a
+    cell costs a look at the few rows that share its rarest word, not a pass over the table."""
+
+    def __init__(self, rows: list[Row]) -> None:
+        self.rows = rows
+        self.exact: dict[str, Row] = {}
+        for row in reversed(rows):  # the first row of a title wins
+            title = row.subject.lower().strip()
+            self.exact[title] = row
+            self.exact[re.split(r":|\s\(|\s-\s", title, maxsplit=1)[0].strip()] = row
+        self.words = [set(_title_words(row.subject)) for row in rows]
+        self.postings: dict[str, list[int]] = defaultdict(list)
+        for index, words in enumerate(self.words):
+            for word in words:
+                self.postings[word].append(index)
+
+    def named(self, item: str) -> Row | None:
+        item = item.lower().strip()
+        if len(item) < 4:
+            return None
+        if item in self.exact:
+            return self.exact[item]
+        words = set(_title_words(item))
+        if len(words) < 2:  # one word names a topic more often than a course
+            return None
+        rarest = min((self.postings.get(word, []) for word in words), key=len)
+        if len(rarest) > _MOST_CANDIDATES:
+            return None
+        candidates = [i for i in rarest if words <= self.words[i]]
+        return self.rows[candidates[0]] if len(candidates) == 1 else None
 
 
 def denied_by_heading(title: str, context: Context, vocabulary: Vocabulary) -> list[Negation]:
