@@ -51,6 +51,23 @@ def test_vocabulary_slugs_in(text, slugs):
     assert VOCABULARY.slugs_in(text) == slugs
 
 
+def test_a_broader_topic_counts_where_it_introduces_its_parts():
+    vocabulary = Vocabulary(
+        [
+            TopicEntry("mathematics", "Mathematics", ("math",)),
+            TopicEntry("algebra", "Algebra", ("algebra",), broader=("mathematics",)),
+            TopicEntry("mnist", "MNIST", ("MNIST",), broader=("datasets",)),
+            TopicEntry("datasets", "Datasets", ("dataset",)),
+        ],
+        {},
+    )
+    assert vocabulary.narrowest_in("the MNIST dataset and math with algebra") == [
+        "mnist",
+        "algebra",
+    ]
+    assert vocabulary.narrowest_in("math, including algebra") == ["mathematics", "algebra"]
+
+
 def test_vocabulary_prefers_the_longest_match():
     hits = VOCABULARY.find("convolutional neural networks and neural networks")
     assert [(h.slug, h.start, h.end) for h in hits] == [

@@ -29,6 +29,11 @@ _TOKEN_WORD = re.compile(r"id(\d{1,3})(s?)")
 # A word: letters and digits (any script), with a language's "++" or "#" ("C++", "C#").
 _WORD = re.compile(r"[^\W_]+(?:\+\+|#)?")
 # What may stand between the words of one name: spaces, hyphens, dashes.
+# After a topic's name: what introduces its parts.
+_INTRODUCES = re.compile(
+    r"\W{0,3}(?:including|such as|e\.\s?g\.|for example|for instance|in particular|especially)\b",
+    re.I,
+)
 _JOINER = re.compile(r"[\s\-\u2010\u2011\u2013]+")
 _LONGEST_ALIAS_WORDS = 8
 
@@ -126,10 +131,13 @@ class Vocabulary:
 
     def narrowest_in(self, text: str) -> list[str]:
         """The topics `text` names, but for those it names only as the broader topic of
-        another: "the MNIST dataset" names MNIST, not datasets."""
-        slugs = self.slugs_in(text)
+        another: "the MNIST dataset" names MNIST, not datasets. A broader topic that introduces
+        its parts is named too: "high school math, including algebra and geometry"."""
+        hits = self.find(text)
+        slugs = list(dict.fromkeys(hit.slug for hit in hits))
         broader = {b for slug in slugs for b in self.entries[slug].broader}
-        return [slug for slug in slugs if slug not in broader]
+        named = {h.slug for h in hits if h.slug not in broader or _INTRODUCES.match(text, h.end)}
+        return [slug for slug in slugs if slug in named]
 
     def token_text(self, number: int, plural: bool) -> str | None:
         """The words an `idNNN` token replaced: the curated surface, else the table's name."""
