@@ -223,10 +223,15 @@ def test_the_for_after_what_is_needed_names_what_needs_it():
         ("you-need", "neural-networks", "linear-algebra"),
         ("you-need", "neural-networks", "calculus"),
     ]
-    # a "for" in parentheses is an aside, not what needs it
+    # a "for" in parentheses is a remark: it names neither what needs it nor what is needed
     assert found("You need Python (for NumPy).", section=("keras",)) == [
-        ("you-need", "keras", "python"),
-        ("you-need", "keras", "numpy"),
+        ("you-need", "keras", "python")
+    ]
+    # a list in parentheses is what is needed
+    assert found("You need some math (calculus, linear algebra).", section=("keras",)) == [
+        ("you-need", "keras", "mathematics"),
+        ("you-need", "keras", "calculus"),
+        ("you-need", "keras", "linear-algebra"),
     ]
 
 

@@ -308,9 +308,13 @@ _BOUNDARY = re.compile(
 )
 _RELATIVE = re.compile(r"^\W*(?:which|that|it|this|these|they)\W*$", re.I)
 _ASIDE = re.compile(r"\([^()]{0,200}\)")
-# "(e.g. Google Colab)": an example of what is asked for, not a requirement of its own.
-_EXAMPLES = re.compile(
-    r"\((?:e\.\s?g\.|i\.\s?e\.|for example|for instance|such as|like)[^()]{0,200}\)", re.I
+# "(e.g. Google Colab)": an example of what is asked for, not a requirement of its own; "(for
+# some cases, a laptop will do)", "(see below)": a remark. A list in parentheses stays: "some
+# math (linear algebra, calculus)".
+_REMARKS = re.compile(
+    r"\((?:e\.\s?g\.|i\.\s?e\.|(?:for|such as|like|if|see|which|but|just|as|not|optional\w*|"
+    r"also|although|though|because|since|when|where|even|especially)\b)[^()]{0,200}\)",
+    re.I,
 )
 # A phrase that points to the list after the sentence instead of naming what it means.
 _POINTS_AHEAD = re.compile(r"^\s*(?:these|those|(?:the )?following|this|below)\b", re.I)
@@ -328,8 +332,8 @@ def stated(
     statements: list[Statement] = []
     negations: list[Negation] = []
     for text, context in sentences:
-        # Examples are blanked out, not removed: the sentence keeps its offsets and evidence.
-        read = _EXAMPLES.sub(lambda example: " " * len(example.group()), text)
+        # Remarks are blanked out, not removed: the sentence keeps its offsets and evidence.
+        read = _REMARKS.sub(lambda remark: " " * len(remark.group()), text)
         found, denied = _sentence(read, context, vocabulary)
         statements += [replace(s, sentence=text) for s in found]
         negations += [replace(n, sentence=text) for n in denied]
@@ -340,11 +344,12 @@ def _sentence(text: str, context: Context, vocabulary: Vocabulary):
     if text.lower().startswith("if not"):
         return [], []  # "if not Keras, then start with TensorFlow": an alternative, not an order
     boundaries = [m.start() for m in _BOUNDARY.finditer(text)]
-    # Where a "for Y" starts and where its Y does; one in parentheses names no one.
+    # The sentence with its asides blanked: a "for Y" or an "if you know X" in parentheses
+    # names no one. Where a "for Y" starts, and where its Y does.
     bare = _ASIDE.sub(lambda aside: " " * len(aside.group()), text)
     beneficiaries = list(_FOR.finditer(bare))
     for_starts, fors = [m.start() for m in beneficiaries], [m.end() for m in beneficiaries]
-    conditional = _conditionals(text, context, vocabulary, boundaries)
+    conditional = _conditionals(text, bare, context, vocabulary, boundaries)
     cue_words = bool(_CUE_WORDS.search(text)) or context.requirements
     matches = list(_COMPILED.finditer(text))
     cue_starts = [m.start() for m in matches]
@@ -461,17 +466,20 @@ def _learners(cue, phrase, text, fors, cue_starts, context, vocabulary, required
     return section or [t for t in context.subject if t not in required], False
 
 
-def _conditionals(text: str, context: Context, vocabulary: Vocabulary, boundaries: list[int]):
+def _conditionals(
+    text: str, bare: str, context: Context, vocabulary: Vocabulary, boundaries: list[int]
+):
     """ "If you already know X, start with Y", "once you know X, move on to Y", "after learning
-    X, read Y", "if you want to learn Y and have X knowledge": Y requires X."""
+    X, read Y", "if you want to learn Y and have X knowledge": Y requires X. Read in `bare`,
+    the text without its asides ("(for some cases, a Google Colab will do)")."""
     found = []
-    for match in _CONDITIONAL.finditer(text):
+    for match in _CONDITIONAL.finditer(bare):
         wants = "want" in match.group().lower()
-        then = _THEN.search(text, match.end(), match.end() + _SPAN * 2)
+        then = _THEN.search(bare, match.end(), match.end() + _SPAN * 2)
         if then is None:
             continue
-        first = text[match.end() : then.start()]
-        second = text[then.end() : _next_boundary(boundaries, then.end(), len(text))]
+        first = bare[match.end() : then.start()]
+        second = bare[then.end() : _next_boundary(boundaries, then.end(), len(bare))]
         if wants:  # "if you want to learn Y, and have X knowledge"
             first, second = second, first
         known = vocabulary.narrowest_in(first)
