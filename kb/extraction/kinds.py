@@ -42,6 +42,7 @@ from functools import cached_property
 from urllib.parse import unquote, urlsplit
 
 from kb.extraction import kind_model
+from kb.extraction.titles import is_meaningless
 from kb.urls import add_missing_scheme
 
 __all__ = ["ACCESS", "KINDS", "KindDecision", "classify", "classify_access"]
@@ -537,7 +538,10 @@ def classify_all(mentions: Sequence[Mentioned]) -> list[KindDecision]:
 
 
 def _title(mention: Mentioned) -> str:
-    return ("" if _looks_like_url(mention.anchor) else mention.anchor) or mention.context
+    """What the model reads as the title: the anchor, unless it says nothing of the resource
+    (a bare URL, "here", "alternative"), then its sentence."""
+    anchor = mention.anchor
+    return mention.context if _looks_like_url(anchor) or is_meaningless(anchor) else anchor
 
 
 def _by_rules(mention: Mentioned) -> KindDecision | None:

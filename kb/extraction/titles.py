@@ -21,7 +21,7 @@ _MEANINGLESS = re.compile(
     r"read more|read it here|available here|website|site|homepage|home page|web ?page|page|"
     r"blog|blog post|post|article|video|videos|paper|slides|book|course|tutorial|notes|"
     r"repo|repository|github|github repo|docs|documentation|online|download|demo|"
-    r"part \d+|\d+|[ivx]+|arxiv|pdf here|free|free version|official site)\W*$",
+    r"part \d+|\d+|[ivx]+|arxiv|pdf here|free|free version|official site|alternative|mirror)\W*$",
     re.I,
 )
 # Link texts that lean on their sentence ("its videos", "and for videos!"): a title only when
