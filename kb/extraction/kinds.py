@@ -313,6 +313,7 @@ _PATH_WORDS = (
     ("course", {"course", "courses", "syllabus"}),
     ("book", {"book", "books", "textbook", "textbooks"}),
     ("dataset", {"dataset", "datasets"}),
+    ("link collection", {"roadmap", "roadmaps"}),
 )
 
 
@@ -345,6 +346,9 @@ _RESOURCES = _words(
     "curated",
     r"list of (?:\w+ ){0,3}(?:resources|links)",
     "reading lists?",
+    "roadmaps?",
+    "learning paths?",
+    "study plans?",
     "resources",
     "gallery of",
 )
@@ -549,11 +553,19 @@ def _by_rules(mention: Mentioned) -> KindDecision | None:
     # A bare link repeats the URL; its "words" describe nothing.
     anchor = "" if _looks_like_url(mention.anchor) else mention.anchor
     by_url = _url_decision(u)
+    by_anchor = _ANCHOR_RULES.decision(anchor, "words", ANCHOR_WORDS)
+    if (
+        by_url
+        and by_url.kind == "code repository"
+        and by_anchor
+        and by_anchor.kind == "link collection"
+    ):
+        by_url = None  # a repository whose link text names a list of resources is that list
     if by_url is not None and by_url.confidence >= URL_STRONG:
         return by_url
     candidates = [
         by_url,
-        _ANCHOR_RULES.decision(anchor, "words", ANCHOR_WORDS),
+        by_anchor,
         _CONTEXT_RULES.decision(mention.context, "context", CONTEXT_WORDS),
         _section_decision(mention.section),
     ]
