@@ -92,7 +92,14 @@ def test_best_title(mentions, url, title):
 
 @pytest.mark.parametrize(
     ("anchor", "meaningless"),
-    [("here", True), ("click here", True), ("alternative", True), ("", True), ("PDF", True), ("Keras", False)],
+    [
+        ("here", True),
+        ("click here", True),
+        ("alternative", True),
+        ("", True),
+        ("PDF", True),
+        ("Keras", False),
+    ],
 )
 def test_meaningless_anchors(anchor, meaningless):
     assert is_meaningless(anchor) is meaningless
