@@ -282,9 +282,12 @@ def _url_decision(u: _Url | None) -> KindDecision | None:
         return KindDecision("other", "url:podcast host", URL_LIKELY)
 
     # Hints only: any sentence around the link says more.
-    if path.endswith(".pdf") and ("edu" in labels or labels[-2:-1] == ["ac"]):
+    academic = "edu" in labels or labels[-2:-1] == ["ac"]
+    if path.endswith(".pdf") and academic:
         # Papers in study guides, though lecture notes in TutorialBank's course-heavy corpus.
         return KindDecision("paper", "url:academic pdf", URL_HINT)
+    if academic and any(_COURSE_PAGE.fullmatch(segment) for segment in segments):
+        return KindDecision("course", "url:academic course page", URL_HINT)
     if u.host == "github.com" and path.endswith((".md", ".markdown")):  # a README's list of links
         return KindDecision("link collection", "url:github.com markdown", URL_HINT)
     if u.on("github.com", "gitlab.com", "bitbucket.org"):
@@ -351,6 +354,14 @@ _RESOURCES = _words(
     "study plans?",
     "resources",
     "gallery of",
+)
+# A segment of a university's course page: its code ("cs229", "cse167", "18.06"), its term
+# ("fall16", "wi22", "f13", "2019fall") or the folder of its classes.
+_COURSE_PAGE = re.compile(
+    r"(?:cs|cse|csc|cis|cos|comp|ee|eecs|stat|stats|math|ece)[-_]?\d{2,4}[a-z]?|\d{1,2}\.\d{2,3}\w*"
+    r"|(?:fall|spring|summer|winter|fa|sp|su|wi|f|s)[-_]?(?:\d{2}|\d{4})|(?:\d{4})?(?:fall|spring)"
+    r"|class|classes|courses?|teaching",
+    re.I,
 )
 _COURSE_CODE = re.compile(
     r"\b(?:CS|CSE|CSC|CIS|COS|COMP|EE|STATS?)\s?\d{2,4}[a-z]?\b|\b6\.S?\d{3}\b"
