@@ -802,3 +802,15 @@ def test_training_produces_the_shipped_format_and_learns() -> None:
     assert reloaded.probabilities(urls, titles) == pytest.approx(
         model.probabilities(urls, titles), abs=1e-3
     )
+
+
+def test_a_url_in_the_sentence_is_cut_from_its_scheme_not_from_its_word():
+    url = "http://norvig.com/spell-correct.html"
+    decided = classify(url, url, f"How to Write a Spelling Corrector (Tutorial)[{url}]")
+    assert (decided.kind, decided.rule) == ("tutorial", "context:'tutorial'")
+
+
+def test_a_university_page_of_a_course_is_a_course():
+    for url in ("https://web.stanford.edu/class/cs229/", "https://seas.upenn.edu/~cis194/fall16"):
+        assert classify(url, "home page", "").kind == "course"
+    assert classify("https://web.stanford.edu/class/cs229/notes.pdf", "notes", "").kind != "course"

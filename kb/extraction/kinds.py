@@ -427,7 +427,9 @@ _WORD_RULES: tuple[_Rule, ...] = (
 # Titles of lists; read in the anchor only, since a sentence that says "resources" or "10
 # courses" usually introduces the links it holds, each of them one resource.
 _LIST_RULES = {"resources", "list"}
-_URL_IN_TEXT = re.compile(r"(?<!\S)\S+://\S+")  # from a word's start: linear in a long word
+# A URL in the text, from its scheme: "(Tutorial)[http://..." keeps "(Tutorial)". A scheme is
+# read from where a run of scheme characters starts, so a long run is read once.
+_URL_IN_TEXT = re.compile(r"(?<![a-z0-9+.-])[a-z][a-z0-9+.-]*://\S*", re.I)
 
 
 class _Quick:
