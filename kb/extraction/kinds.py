@@ -389,7 +389,11 @@ _WORD_RULES: tuple[_Rule, ...] = (
     ("paper", _words("papers?", "preprints?"), "paper"),
     ("citation", _CITATION, "paper"),
     ("dataset", _words("datasets?", "data sets?", "corpus", "corpora"), "dataset"),
-    ("tutorial", _words("tutorials?", "step-by-step", "walkthrough"), "tutorial"),
+    (
+        "tutorial",
+        _words("tutorials?", "step-by-step", "walkthrough", "cookbooks?", "installing"),
+        "tutorial",
+    ),
     ("documentation", _words("documentation", "docs", "api reference"), "documentation"),
     ("demo", _words("demos?", "playground"), "interactive demo"),
     ("notebook", _words("notebooks?", "ipynb", "jupyter"), "notebook"),
