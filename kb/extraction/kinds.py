@@ -286,7 +286,7 @@ def _url_decision(u: _Url | None) -> KindDecision | None:
     if path.endswith(".pdf") and academic:
         # Papers in study guides, though lecture notes in TutorialBank's course-heavy corpus.
         return KindDecision("paper", "url:academic pdf", URL_HINT)
-    if academic and any(_COURSE_PAGE.fullmatch(segment) for segment in segments):
+    if academic and any(_COURSE_PAGE.fullmatch(part) for part in (*labels[:-2], *segments)):
         return KindDecision("course", "url:academic course page", URL_HINT)
     if u.host == "github.com" and path.endswith((".md", ".markdown")):  # a README's list of links
         return KindDecision("link collection", "url:github.com markdown", URL_HINT)
@@ -313,7 +313,7 @@ def _is_listing(u: _Url) -> bool:
 
 _PATH_WORDS = (
     ("tutorial", {"tutorial", "tutorials"}),
-    ("course", {"course", "courses", "syllabus"}),
+    ("course", {"course", "courses", "syllabus", "bootcamp", "masterclass"}),
     ("book", {"book", "books", "textbook", "textbooks"}),
     ("dataset", {"dataset", "datasets"}),
     ("link collection", {"roadmap", "roadmaps"}),
@@ -355,11 +355,12 @@ _RESOURCES = _words(
     "resources",
     "gallery of",
 )
-# A segment of a university's course page: its code ("cs229", "cse167", "18.06"), its term
-# ("fall16", "wi22", "f13", "2019fall") or the folder of its classes.
+# A host label or path segment of a university's course page: its code ("cs229", "stat110",
+# "18.06"), its term ("fall16", "wi22", "19sp", "2019fall") or the folder of its classes.
 _COURSE_PAGE = re.compile(
     r"(?:cs|cse|csc|cis|cos|comp|ee|eecs|stat|stats|math|ece)[-_]?\d{2,4}[a-z]?|\d{1,2}\.\d{2,3}\w*"
     r"|(?:fall|spring|summer|winter|fa|sp|su|wi|f|s)[-_]?(?:\d{2}|\d{4})|(?:\d{4})?(?:fall|spring)"
+    r"|\d{2}(?:fa|sp|su|wi|au)"
     r"|class|classes|courses?|teaching",
     re.I,
 )
@@ -382,7 +383,19 @@ _WORD_RULES: tuple[_Rule, ...] = (
     ("review", re.compile(r"\breview\s*$", re.IGNORECASE), "article"),  # "Coursera ML review"
     ("book", _words("books?", "textbooks?", "e-?books?"), "book"),
     # not "of course"; a course also by its platform, its code ("CS 229") or its length
-    ("course", _words("(?<!of )courses?", "moocs?", "lectures", "class", "nano ?degree"), "course"),
+    (
+        "course",
+        _words(
+            "(?<!of )courses?",
+            "moocs?",
+            "lectures",
+            "class",
+            "nano ?degree",
+            "bootcamps?",
+            "master ?class(?:es)?",
+        ),
+        "course",
+    ),
     ("course platform", _words("coursera", "edx", "udacity"), "course"),
     ("course code", _COURSE_CODE, "course"),
     ("course length", _words(r"\d+(?:\s?[-–]\s?\d+)?\s+weeks", r"hours\s?/\s?week"), "course"),
