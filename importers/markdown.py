@@ -28,7 +28,7 @@ from kb.errors import InputError
 from kb.urls import add_missing_scheme
 
 # Where a link starts in a block's text, marked while the text is put together; found once the
-# text's spaces are collapsed (a private-use character, which no text holds, and no space).
+# text's spaces are collapsed (a private-use character, taken out of the guide first).
 LINK_MARK = "\ue000"
 _FOOTNOTE_MARKER = re.compile(r"\^\{\d+\}")
 _PAGES_TRAILER = re.compile(r"^Pages:\s*[\d\s]+$")
@@ -62,8 +62,11 @@ def _shallow(body: str) -> str:
 
 def _bounded(match: re.Match[str]) -> str:
     start = match.group()
-    marks = [m.group() for m in _MARK.finditer(start)]
-    pieces = [*marks[-_MARKS_PER_LINE:], start[sum(map(len, marks)) :]]
+    # Without its trailing whitespace, every run of whitespace in it comes before a mark: each
+    # position is read once (searching the whitespace itself would read it once per space).
+    marked = start.rstrip(" \t")
+    marks = [m.group() for m in _MARK.finditer(marked)]
+    pieces = [*marks[-_MARKS_PER_LINE:], start[len(marked) :]]
     return "".join(map(_narrow, pieces))
 
 
@@ -136,7 +139,9 @@ class _Inline:
     """One inline token's content as plain text, with where its links start and what it holds."""
 
     text: str = ""
-    links: list[tuple[str, bool, str]] = field(default_factory=list)  # href, from HTML, anchor
+    # href, the number of its mark in `text` (None: an HTML block's link, found by its anchor),
+    # anchor
+    links: list[tuple[str, int | None, str]] = field(default_factory=list)
     lead: str | None = None
     codes: tuple[str, ...] = ()
 
@@ -171,7 +176,8 @@ class _MarkdownWalker:
         author: str | None = None,
         date: str | None = None,
     ) -> ParsedDocument:
-        tokens = _parser().parse(_shallow(body))
+        # The link mark is a private-use character: an icon font's glyph, if a guide holds one.
+        tokens = _parser().parse(_shallow(body.replace(LINK_MARK, "")))
         containers: list[str] = []
         depth = 0
         heading_level = 0
@@ -260,7 +266,7 @@ class _MarkdownWalker:
             for link in element.iter("a"):
                 anchor = normalize_space(link.text_content())
                 if anchor and link.get("href"):
-                    found.links.append((link.get("href"), True, anchor))
+                    found.links.append((link.get("href"), None, anchor))
             pieces.append(element.text_content())
             found.text = " ".join(pieces)
             self._block(found, "paragraph", depth=depth)
@@ -277,10 +283,9 @@ class _MarkdownWalker:
             )
         )
         sentences = Sentences(text)
-        starts = iter(marks)
         after = 0  # HTML's links are found in order, each after the one before
-        for href, from_html, anchor in found.links:
-            offset = next(starts, 0) if not from_html else max(text.find(anchor, after), 0)
+        for href, mark, anchor in found.links:
+            offset = marks[mark] if mark is not None else max(text.find(anchor, after), 0)
             after = offset
             url = self._resolve(href)
             if url is None or not anchor:
@@ -304,24 +309,26 @@ def _inline(token: Token) -> _Inline:
     label it starts with, and its code spans."""
     found = _Inline()
     parts: list[str] = []
-    pending: list[tuple[str, list[str]]] = []  # open links: href, text parts
+    pending: list[tuple[str, int, list[str]]] = []  # open links: href, mark number, text parts
+    marks = 0
     codes: list[str] = []
     children = token.children or []
     for child in children:
         opened = _HTML_LINK.match(child.content) if child.type == "html_inline" else None
         if child.type == "link_open" or opened:
             href = opened.group(1) if opened else str(child.attrs.get("href", ""))
-            pending.append((href, []))
+            pending.append((href, marks, []))
             parts.append(LINK_MARK)
+            marks += 1
         elif (child.type == "link_close" or _HTML_LINK_END.match(child.content)) and pending:
-            href, anchor_parts = pending.pop()
-            found.links.append((href, False, normalize_space("".join(anchor_parts))))
+            href, mark, anchor_parts = pending.pop()
+            found.links.append((href, mark, normalize_space("".join(anchor_parts))))
         else:
             piece = _text_of(child)
             if child.type == "code_inline":
                 codes.append(normalize_space(child.content))
             parts.append(piece)
-            for _, anchor_parts in pending:
+            for _, _, anchor_parts in pending:
                 anchor_parts.append(piece)
     found.text = "".join(parts)
     found.lead = _lead(children)
@@ -373,11 +380,19 @@ def _plain(token: Token) -> str:
 
 
 def _unmarked(text: str) -> tuple[str, list[int]]:
-    """`text` without its link marks, and where each mark was in it: one pass, however many
-    links a paragraph holds."""
-    pieces = text.split(LINK_MARK)
-    marks, length = [], 0
-    for piece in pieces[:-1]:
-        length += len(piece)
-        marks.append(length)
-    return "".join(pieces), marks
+    """`text` (its spaces collapsed) without its link marks, and where each mark was in it: one
+    pass, however many links a paragraph holds. A space the marks left doubled, leading or
+    trailing (around a badge's link without text) goes with them."""
+    kept: list[str] = []
+    marks, length, spaced = [], 0, True  # whether the text so far ends with a space, or is empty
+    for number, piece in enumerate(text.split(LINK_MARK)):
+        if number:
+            marks.append(length)
+        if spaced and piece.startswith(" "):
+            piece = piece[1:]
+        if piece:
+            kept.append(piece)
+            length += len(piece)
+            spaced = piece.endswith(" ")
+    joined = "".join(kept).rstrip()
+    return joined, [min(mark, len(joined)) for mark in marks]

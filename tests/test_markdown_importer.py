@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from importers import registry
-from importers.markdown import JekyllMarkdownImporter, MarkdownImporter
+from importers.markdown import JekyllMarkdownImporter, MarkdownImporter, _shallow
 from kb.errors import InputError
 
 GUIDES = Path(__file__).resolve().parents[2] / "shared" / "guides" / "learning-deep-learning-2017"
@@ -301,3 +301,27 @@ def test_kdnuggets_markdown_scores_highest_with_markdown():
     text = (GUIDES / "kdnuggets-reprint-page1.md").read_text(encoding="utf-8")
     scores = {name: importer.detect(text) for name, importer in registry.IMPORTERS.items()}
     assert max(scores, key=scores.get) == "markdown"
+
+
+def test_bounding_a_line_start_leaves_ordinary_markdown_as_it_is():
+    guides = Path(__file__).parent / "data" / "guides"
+    for guide in sorted(guides.glob("*.md")):
+        text = guide.read_text(encoding="utf-8")
+        assert _shallow(text) == text, guide.name
+
+
+def test_a_badge_row_is_no_paragraph_and_a_link_keeps_its_own_sentence():
+    text = (
+        "# T\n\n[![Build](b.svg)](https://u.org/a) [![PyPI](p.svg)](https://v.org/b)\n\n"
+        "Icon \ue000 here. A long sentence. See [Keras](https://keras.io/) now.\n\n"
+        'First <a href="https://x.org/">one. Then [NumPy](https://numpy.org/) rocks.\n'
+    )
+    document = MarkdownImporter().parse(text, "x.md")
+    assert [p.text for p in document.paragraphs] == [
+        "Icon here. A long sentence. See Keras now.",
+        "First one. Then NumPy rocks.",
+    ]
+    assert [(link.anchor, link.context) for link in document.links] == [
+        ("Keras", "See Keras now."),
+        ("NumPy", "Then NumPy rocks."),
+    ]

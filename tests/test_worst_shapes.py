@@ -41,12 +41,27 @@ def _link_count(text: str) -> int:
         + AFTER,
         f"# Word\n\n[{'a' * SIZE}](https://example.org/word) is one anchor." + AFTER,
     ],
-    ids=["paragraph of links", "deep nesting", "table", "tight links", "marks", "quotes", "word"],
+    ids=[
+        "paragraph of links",
+        "deep nesting",
+        "table",
+        "tight links",
+        "marks",
+        "quotes",
+        "word",
+    ],
 )
 def test_every_link_is_a_resource_and_nothing_after_is_lost(session, text):
     exported = _imported(session, text)
     assert len(exported["resources"]) == _link_count(text)
     assert "https://example.org/after" in {r["url"] for r in exported["resources"]}
+
+
+def test_a_line_indented_past_any_nesting_is_code_and_the_rest_is_read(session):
+    text = "# Indent\n\n" + "\t" * SIZE + "- [indented](https://example.org/indented)" + AFTER
+    assert [r["url"] for r in _imported(session, text)["resources"]] == [
+        "https://example.org/after"
+    ]
 
 
 def test_a_link_in_an_endless_sentence_keeps_the_words_around_it(session):
@@ -59,12 +74,13 @@ def test_a_link_in_an_endless_sentence_keeps_the_words_around_it(session):
     assert all(m.anchor.lower() in m.context.lower() for m in mentions)
 
 
-def test_a_line_without_a_full_stop_gives_an_acyclic_graph_with_bounded_evidence(session):
-    exported = _imported(session, long_line(SIZE))
+def test_a_line_without_a_full_stop_gives_an_acyclic_graph_with_its_own_words_as_evidence(session):
+    line = long_line(SIZE)
+    exported = _imported(session, line)
     edges = [(p["topic"], p["requires"]) for p in exported["prerequisites"]]
     assert edges  # its phrases do state requirements
     assert nx.is_directed_acyclic_graph(nx.DiGraph(edges))
-    assert all(len(e["sentence"]) <= 2000 for p in exported["prerequisites"] for e in p["evidence"])
+    assert all(e["sentence"] in line for p in exported["prerequisites"] for e in p["evidence"])
 
 
 def test_a_huge_table_keeps_each_prerequisites_cell_as_evidence(session):
