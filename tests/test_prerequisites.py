@@ -265,7 +265,12 @@ def test_a_condition_is_not_a_denial():
 def test_what_the_reader_will_know_afterwards_is_no_requirement():
     outcome = "After reading the above, you will have a basic understanding of backpropagation."
     assert found(outcome, section=("keras",)) == []
-    assert found("You should have a basic understanding of backpropagation.", section=("keras",))
+    asked = found("You should have a basic understanding of backpropagation.", section=("keras",))
+    assert {(topic, needs) for _, topic, needs in asked} == {("keras", "backpropagation")}
+    # "you will have to": a requirement, not an outcome
+    assert found("You will have to be familiar with Python to use Keras.") == [
+        ("familiarity", "keras", "python")
+    ]
 
 
 def test_sentences_without_a_wording_state_nothing():

@@ -252,7 +252,7 @@ _CUES = (
 # Who requires, named in the sentence: "to learn deep learning, you need...", "... for X".
 _FOR = re.compile(
     r"\b(?:for|(?:if you want |in order )?to (?:learn|start|understand|study|master|do|get "
-    r"into|begin|work with|follow|take|tackle|build|get started with)|before(?: (?:learning|"
+    r"into|begin|work with|follow|take|tackle|build|use|get started with)|before(?: (?:learning|"
     r"starting|studying|tackling|moving on to|diving into|you start|you learn|you move on to))?)"
     r"\s+",
     re.I,
@@ -285,7 +285,7 @@ _IF_YOU = re.compile(r"\bif (?:you|one|they)\b", re.I)
 # "you will have a basic understanding of X": what the guide teaches, not what it asks for.
 _OUTCOME = re.compile(
     r"\b(?:you(?:'ll| will)|students will|readers will|learners will|you should now)\s+(?:have|"
-    r"gain|get|acquire|develop|build|learn|know|understand|be able)\b",
+    r"gain|get|acquire|develop|build|learn|know|understand|be able)\b(?!\s+to\b)",
     re.I,
 )
 _CONDITION_REACH = 60  # how far before a cue an "if you" makes it a condition
@@ -312,8 +312,8 @@ _ASIDE = re.compile(r"\([^()]{0,200}\)")
 # some cases, a laptop will do)", "(see below)": a remark. A list in parentheses stays: "some
 # math (linear algebra, calculus)".
 _REMARKS = re.compile(
-    r"\((?:e\.\s?g\.|i\.\s?e\.|(?:for|such as|like|if|see|which|but|just|as|not|optional\w*|"
-    r"also|although|though|because|since|when|where|even|especially)\b)[^()]{0,200}\)",
+    r"\((?:e\.\s?g\.|i\.\s?e\.|(?:for|such as|like|if|see|which|but|just|optional\w*|although|"
+    r"though|because|since|when|where|even)\b)[^()]{0,200}\)",
     re.I,
 )
 # A phrase that points to the list after the sentence instead of naming what it means.
@@ -344,12 +344,12 @@ def _sentence(text: str, context: Context, vocabulary: Vocabulary):
     if text.lower().startswith("if not"):
         return [], []  # "if not Keras, then start with TensorFlow": an alternative, not an order
     boundaries = [m.start() for m in _BOUNDARY.finditer(text)]
-    # The sentence with its asides blanked: a "for Y" or an "if you know X" in parentheses
-    # names no one. Where a "for Y" starts, and where its Y does.
+    # The sentence with its asides blanked: a "for Y" in parentheses names no one. Where a
+    # "for Y" starts, and where its Y does.
     bare = _ASIDE.sub(lambda aside: " " * len(aside.group()), text)
     beneficiaries = list(_FOR.finditer(bare))
     for_starts, fors = [m.start() for m in beneficiaries], [m.end() for m in beneficiaries]
-    conditional = _conditionals(text, bare, context, vocabulary, boundaries)
+    conditional = _conditionals(text, context, vocabulary, boundaries)
     cue_words = bool(_CUE_WORDS.search(text)) or context.requirements
     matches = list(_COMPILED.finditer(text))
     cue_starts = [m.start() for m in matches]
@@ -373,7 +373,7 @@ def _sentence(text: str, context: Context, vocabulary: Vocabulary):
             )
         ]
         learners, explicit = _learners(
-            cue, learner, text, near, cue_starts, context, vocabulary, required
+            cue, learner, bare, near, cue_starts, context, vocabulary, required
         )
         denied = cue.denies or _is_denied(text, match, needs, boundaries)
         found = (cue, learners, required, denied)
@@ -466,20 +466,17 @@ def _learners(cue, phrase, text, fors, cue_starts, context, vocabulary, required
     return section or [t for t in context.subject if t not in required], False
 
 
-def _conditionals(
-    text: str, bare: str, context: Context, vocabulary: Vocabulary, boundaries: list[int]
-):
+def _conditionals(text: str, context: Context, vocabulary: Vocabulary, boundaries: list[int]):
     """ "If you already know X, start with Y", "once you know X, move on to Y", "after learning
-    X, read Y", "if you want to learn Y and have X knowledge": Y requires X. Read in `bare`,
-    the text without its asides ("(for some cases, a Google Colab will do)")."""
+    X, read Y", "if you want to learn Y and have X knowledge": Y requires X."""
     found = []
-    for match in _CONDITIONAL.finditer(bare):
+    for match in _CONDITIONAL.finditer(text):
         wants = "want" in match.group().lower()
-        then = _THEN.search(bare, match.end(), match.end() + _SPAN * 2)
+        then = _THEN.search(text, match.end(), match.end() + _SPAN * 2)
         if then is None:
             continue
-        first = bare[match.end() : then.start()]
-        second = bare[then.end() : _next_boundary(boundaries, then.end(), len(bare))]
+        first = text[match.end() : then.start()]
+        second = text[then.end() : _next_boundary(boundaries, then.end(), len(text))]
         if wants:  # "if you want to learn Y, and have X knowledge"
             first, second = second, first
         known = vocabulary.narrowest_in(first)

@@ -28,12 +28,13 @@ TOKEN = re.compile(r"(?<![A-Za-z0-9])id(\d{1,3})(s?)(?![A-Za-z0-9])")
 _TOKEN_WORD = re.compile(r"id(\d{1,3})(s?)")
 # A word: letters and digits (any script), with a language's "++" or "#" ("C++", "C#").
 _WORD = re.compile(r"[^\W_]+(?:\+\+|#)?")
-# What may stand between the words of one name: spaces, hyphens, dashes.
 # After a topic's name: what introduces its parts.
 _INTRODUCES = re.compile(
-    r"\W{0,3}(?:including|such as|e\.\s?g\.|for example|for instance|in particular|especially)\b",
+    r"\W{0,3}(?:e\.\s?g\.|(?:including|such as|for example|for instance|in particular|"
+    r"especially)\b)",
     re.I,
 )
+# What may stand between the words of one name: spaces, hyphens, dashes.
 _JOINER = re.compile(r"[\s\-\u2010\u2011\u2013]+")
 _LONGEST_ALIAS_WORDS = 8
 
