@@ -195,9 +195,10 @@ def _linked_mentions(
 ) -> list[MentionFacts]:
     inferred = edition.document.format == "lynx"
     paragraphs = edition.document.paragraphs
-    links_in = Counter(link.paragraph for link in edition.document.links)
+    links = edition.document.links
+    links_in = Counter(link.paragraph for link in links if is_web_url(link.url))
     mentions = []
-    for position, link in enumerate(edition.document.links):
+    for position, link in enumerate(links):
         url, certain = repair.url(link.url)
         if not is_web_url(url):
             continue

@@ -229,7 +229,7 @@ def _write_mentions(session, merged: Merged, sections, topics) -> set[int]:
         _insert_all(
             session,
             Resource,
-            [{"url_key": k, "url": k, "title": k, **placeholder} for k in missing],
+            [{"url_key": k, "url": k, "title": k[:500], **placeholder} for k in missing],
         )
         resource_ids |= _resource_ids(session, set(missing))
     rows = []

@@ -29,12 +29,14 @@ from kb.extraction.vocabulary import Vocabulary
 
 ANCHOR, URL, SENTENCE, SECTION_LIST, IN_PASSING = 0.9, 0.7, 0.6, 0.5, 0.55
 LIST_ITEM_WORDS = 30  # an item or cell this short is about its link
+LONGEST_ITEM_WORDS = 90  # and one this short, about its only link
 LINK_SHARE = 0.4  # or its link's text is at least this share of it
 # What a sentence says when it tells what a resource teaches.
 _TEACHES = re.compile(
     r"\b(?:introduction|intro|guide|tutorial|course|lectures?|book|overview|primer|crash course)"
     r"\s+(?:to|on|in|for|about)\b|\b(?:explains?|covers?|teach(?:es)?|introduces?|learn(?:ing)?"
-    r"|understand(?:ing)?|about|recommend\w*|suggest\w*)\b|^\W*for\b",
+    r"|understand(?:ing)?|about|recommend\w*|suggest\w*|see|read|check out|start with|watch)\b"
+    r"|^\W*for\b",
     re.I,
 )
 # A name with an initial ("Douglas R. Hofstadter", "J. Schmidhuber"), or a title before it.
@@ -75,10 +77,12 @@ def of_mention(
                 found[slug] = Relevance(slug, relevance, rule)
 
     kind = block.kind if block is not None else "paragraph"
-    about_the_link = kind in ("item", "cell") and (alone or _mostly_the_link(anchor, block))
+    listed = kind in ("item", "cell")
+    about_the_link = listed and (_mostly_the_link(anchor, block) or (alone and not _long(block)))
     about_the_link = about_the_link or (alone and _is_citation(block))
     # What the sentence says of the link, not what the link's own title says.
-    recommended = about_the_link or bool(_TEACHES.search(sentence.replace(anchor, " ")))
+    said = sentence.replace(anchor, " ") if anchor else sentence
+    recommended = about_the_link or bool(_TEACHES.search(said))
     named = vocabulary.slugs_in(anchor)
     # A title named in passing ("the title alludes to X"), not offered to learn from, says
     # what the work is about more than what it teaches.
@@ -100,6 +104,11 @@ def of_mention(
 def _is_citation(block: Paragraph | None) -> bool:
     """A reference to a work: its quoted title and its year ("Deep learning." Nature, 2015)."""
     return block is not None and bool(_QUOTED_TITLE.search(block.text) and _YEAR.search(block.text))
+
+
+def _long(block: Paragraph) -> bool:
+    """An item or cell long enough to be prose rather than what its one link is."""
+    return _word_count(block.text) > LONGEST_ITEM_WORDS
 
 
 def _mostly_the_link(anchor: str, block: Paragraph | None) -> bool:
