@@ -10,9 +10,9 @@ whole command, interpreter start-up included, is timed too.
 Target: under 3 s for the five files on SQLite.
 
 The worst shapes (bench/shapes.py) are imported at 0.25, 0.5 and 1 MB, twice each (the faster
-run counts), each in a process of
-its own so that its peak resident memory is its own. Targets: at most 10 s and 500 MB at 1 MB,
-and doubling the input at most doubles the time (a ratio of 2.0 is linear; up to 2.4 is noise).
+run counts), each in a process of its own so that its peak resident memory is its own. Targets:
+at most 10 s and 500 MB at 1 MB, and doubling the input at most doubles the time (a ratio of 2.0
+is linear; up to 2.4 is noise).
 """
 
 from __future__ import annotations
