@@ -450,3 +450,35 @@ def test_acyclic_checks_candidates_against_each_other():
     kept, rejected = acyclic([], [("a", "b"), ("b", "c"), ("c", "a"), ("a", "c")])
     assert kept == [("a", "b"), ("b", "c"), ("a", "c")]
     assert [r.cycle for r in rejected] == [("a", "b", "c", "a")]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "No prior machine learning experience is required.",
+        "You don't need to know calculus.",
+        "Calculus is optional.",
+        "Linear algebra is nice to have but not required.",
+        "Statistics is helpful, but not required.",
+        "Math: not required.",
+        "Zero programming experience needed.",
+        "No math background? No problem.",
+        "You can skip the statistics part.",
+        "Experience with TensorFlow is a plus, not a must.",
+    ],
+)
+def test_what_a_prerequisites_section_says_is_not_needed_is_not_required(text):
+    requirements = context(requirements=True, section=("deep-learning",))
+    statements, _ = stated([(text, requirements)], VOCABULARY)
+    assert statements + from_requirements_block(text, requirements, VOCABULARY) == []
+
+
+def test_a_prerequisites_section_still_requires_what_it_asks_for():
+    requirements = context(requirements=True, section=("deep-learning",))
+    text = "Basic Python is enough; no machine learning knowledge is assumed."
+    assert [
+        (s.topic, s.requires) for s in from_requirements_block(text, requirements, VOCABULARY)
+    ] == [("deep-learning", "python")]
+    assert found("You need Python, but calculus is optional.") == [
+        ("you-need", "deep-learning", "python")
+    ]

@@ -281,6 +281,16 @@ _DENIED = re.compile(
     r"needn't|no need|zero|avoid|skip|myths?|discourag\w*)\b",
     re.I,
 )
+# In a Prerequisites section, what a sentence says is not needed, or only nice to have.
+_NOT_ASKED = re.compile(rf"{_DENIED.pattern}|\b(?:optional\w*|nice to have|bonus)\b", re.I)
+_CLAUSE_END = re.compile(r"[.;!?]+(?:\s+|$)")
+# Right after what a cue asks for: "... is helpful but not required", "... is a plus, not a
+# must", "... is optional".
+_HEDGED_AWAY = re.compile(
+    r"^\s*(?:is|are)\b[^.;!?]{0,40}?\b(?:not (?:required|necessary|needed|mandatory|essential|"
+    r"a must)|optional)\b",
+    re.I,
+)
 _IF_YOU = re.compile(r"\bif (?:you|one|they)\b", re.I)
 # "you will have a basic understanding of X": what the guide teaches, not what it asks for.
 _OUTCOME = re.compile(
@@ -509,9 +519,10 @@ def _is_denied(text: str, match: re.Match, needs: str, boundaries: list[int]) ->
     if _DENIED.search(text, start, match.end()) and not condition:
         return True
     end = _next_boundary(boundaries, match.end(), len(text))
-    return bool(_DENIED_AFTER.match(text[end : end + 40])) or needs.lower().lstrip().startswith(
-        ("no ", "none", "nothing")
-    )
+    after = text[end : end + 60]
+    return bool(
+        _DENIED_AFTER.match(after) or _HEDGED_AWAY.match(after)
+    ) or needs.lower().lstrip().startswith(("no ", "none", "nothing"))
 
 
 def _next_boundary(boundaries: list[int], start: int, end: int) -> int:
@@ -715,7 +726,10 @@ def from_requirements_block(text: str, context: Context, vocabulary: Vocabulary)
     """An item of a Prerequisites section: what it names is required by the section's parent
     topic, or the guide's subject."""
     learners = list(context.section) or list(context.subject)
-    needs = [t for t in vocabulary.narrowest_in(text) if t not in learners]
+    # What a sentence of it says is not asked for ("calculus is optional", "no prior ML
+    # experience needed") is not listed as required; the sentence rules read its negations.
+    asked = " ".join(part for part in _CLAUSE_END.split(text) if not _NOT_ASKED.search(part))
+    needs = [t for t in vocabulary.narrowest_in(asked) if t not in learners]
     return [
         Statement(
             topic,
