@@ -18,6 +18,7 @@ from kb.extraction.prerequisites import (
     stages,
     stated,
 )
+from kb.extraction.topics import PREREQUISITE_HEADING
 from kb.extraction.vocabulary import TopicEntry, Vocabulary
 
 E = TopicEntry
@@ -482,3 +483,21 @@ def test_a_prerequisites_section_still_requires_what_it_asks_for():
     assert found("You need Python, but calculus is optional.") == [
         ("you-need", "deep-learning", "python")
     ]
+
+
+@pytest.mark.parametrize(
+    ("title", "lists_prerequisites"),
+    [
+        ("Prerequisites", True),
+        ("What you'll need", True),
+        ("Recommended background", True),
+        ("Prior experience", True),
+        ("Background", True),
+        ("Before you start", True),
+        ("Background on transformers", False),  # a section that teaches
+        ("No prerequisites", False),
+        ("New to Python?", False),
+    ],
+)
+def test_the_headings_of_a_prerequisites_section(title, lists_prerequisites):
+    assert bool(PREREQUISITE_HEADING.search(title)) is lists_prerequisites

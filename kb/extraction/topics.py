@@ -50,8 +50,9 @@ PREREQUISITE_COLUMN = re.compile(r"pre-?req|requirements?|requires|assumes", re.
 # teaches math).
 PREREQUISITE_HEADING = re.compile(
     r"^(?!.*\b(?:no|new to|without)\b).*(?:\bpre-?requisites?\b|\brequirements?\b|\bwhat "
-    r"you (?:need|should know)\b|\brequired (?:knowledge|background|skills)\b|\bassumed "
-    r"knowledge\b|\bbefore you (?:start|begin)\b)",
+    r"you(?:'ll| will)? (?:need|should know)\b|\b(?:required|recommended|assumed|prior|expected) "
+    r"(?:knowledge|background|skills|experience)\b|\bbefore you (?:start|begin)\b|^\W*"
+    r"(?:background|background knowledge)\W*$)",
     re.I,
 )
 SUBJECT_COLUMN = re.compile(
