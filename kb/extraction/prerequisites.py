@@ -287,7 +287,7 @@ _CLAUSE_END = re.compile(r"[.;!?]+(?:\s+|$)")
 # Right after what a cue asks for: "... is helpful but not required", "... is a plus, not a
 # must", "... is optional".
 _HEDGED_AWAY = re.compile(
-    r"^\s*(?:is|are)\b[^.;!?]{0,40}?\b(?:not (?:required|necessary|needed|mandatory|essential|"
+    r"\s*(?:is|are)\b[^.;!?]{0,40}?\b(?:not (?:required|necessary|needed|mandatory|essential|"
     r"a must)|optional)\b",
     re.I,
 )
@@ -519,9 +519,8 @@ def _is_denied(text: str, match: re.Match, needs: str, boundaries: list[int]) ->
     if _DENIED.search(text, start, match.end()) and not condition:
         return True
     end = _next_boundary(boundaries, match.end(), len(text))
-    after = text[end : end + 60]
     return bool(
-        _DENIED_AFTER.match(after) or _HEDGED_AWAY.match(after)
+        _DENIED_AFTER.match(text[end : end + 40]) or _HEDGED_AWAY.match(text, end)
     ) or needs.lower().lstrip().startswith(("no ", "none", "nothing"))
 
 
