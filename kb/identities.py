@@ -4,13 +4,11 @@ the server's command line, who has a shell on it already."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
 
 from sqlalchemy.orm import Session
 
 from kb import learners, maintainers
-
-Role = Literal["learner", "maintainer", "operator"]
+from kb.values import Role
 
 
 @dataclass(frozen=True)

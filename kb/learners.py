@@ -12,8 +12,7 @@ from sqlalchemy.orm import Session, selectinload
 from kb import tokens
 from kb.errors import InputError, NotFoundError
 from kb.models import Learner, LearnerResource, LearnerTopic, Resource, Topic
-
-KNOWN_STATES = frozenset({"known", "done"})  # states that count as knowing a topic
+from kb.values import KNOWN_STATES, LearnerState
 
 
 @dataclass(frozen=True)
@@ -87,7 +86,9 @@ def update(session: Session, learner: Learner, **changes) -> Learner:
     return learner
 
 
-def set_topic_state(session: Session, learner: Learner, slug: str, state: str) -> LearnerTopic:
+def set_topic_state(
+    session: Session, learner: Learner, slug: str, state: LearnerState
+) -> LearnerTopic:
     topic = session.scalar(select(Topic).where(Topic.slug == slug))
     if topic is None:
         raise NotFoundError(f"no topic {slug!r}")
@@ -100,7 +101,7 @@ def set_topic_state(session: Session, learner: Learner, slug: str, state: str) -
 
 
 def set_resource_state(
-    session: Session, learner: Learner, resource_id: int, state: str
+    session: Session, learner: Learner, resource_id: int, state: LearnerState
 ) -> LearnerResource:
     if session.get(Resource, resource_id) is None:
         raise NotFoundError(f"no resource {resource_id}")

@@ -25,6 +25,19 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from kb.values import (
+    ACCESS,
+    EDITION_FORMATS,
+    EVENT_ORIGINS,
+    EXECUTORS,
+    JOB_STATUSES,
+    KINDS,
+    LEARNER_STATES,
+    PREREQUISITE_ORIGINS,
+    TOPIC_ORIGINS,
+    one_of,
+)
+
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_N_name)s",
@@ -32,15 +45,6 @@ NAMING_CONVENTION = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
-
-EDITION_FORMATS = ("jekyll-markdown", "markdown", "text", "lynx", "html")
-# stated: a sentence says it; structure: a Prerequisites section or column, a conditioning
-# heading, a curriculum's stages; the rest are not derived from a guide's words.
-# suggested-order: a curriculum's stages put one before the other.
-PREREQUISITE_ORIGINS = ("stated", "structure", "suggested-order", "curated", "inferred")
-# vocabulary: the base vocabulary's; discovered: introduced by a guide (kb.extraction.topics).
-TOPIC_ORIGINS = ("vocabulary", "discovered")
-ACCESS = ("free", "paid", "unknown")
 
 
 class Base(DeclarativeBase):
@@ -65,6 +69,7 @@ class Edition(Base):
     """One imported document of a source; its decoded text is kept so the source can be rebuilt."""
 
     __tablename__ = "edition"
+    __table_args__ = (CheckConstraint(one_of("format", EDITION_FORMATS), name="format"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     source_id: Mapped[int] = mapped_column(ForeignKey("source.id", ondelete="CASCADE"), index=True)
@@ -106,6 +111,7 @@ class Topic(Base):
     vocabulary, or discovered in a guide, with how sure the discovery is and why."""
 
     __tablename__ = "topic"
+    __table_args__ = (CheckConstraint(one_of("origin", TOPIC_ORIGINS), name="origin"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     slug: Mapped[str] = mapped_column(String(100), unique=True)
@@ -135,7 +141,10 @@ class Prerequisite(Base):
     """`topic` requires `requires`; the graph of these edges is kept acyclic."""
 
     __tablename__ = "prerequisite"
-    __table_args__ = (UniqueConstraint("topic_id", "requires_id"),)
+    __table_args__ = (
+        CheckConstraint(one_of("origin", PREREQUISITE_ORIGINS), name="origin"),
+        UniqueConstraint("topic_id", "requires_id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     topic_id: Mapped[int] = mapped_column(ForeignKey("topic.id", ondelete="CASCADE"), index=True)
@@ -176,6 +185,10 @@ class Resource(Base):
     """A learning resource, once per canonical URL, with its best title and kind."""
 
     __tablename__ = "resource"
+    __table_args__ = (
+        CheckConstraint(one_of("kind", KINDS), name="kind"),
+        CheckConstraint(one_of("access", ACCESS), name="access"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     url_key: Mapped[str] = mapped_column(String(2000), unique=True)
@@ -285,9 +298,6 @@ class KnowledgeBase(Base):
     changed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
-LEARNER_STATES = ("known", "learning", "done", "skipped")
-
-
 class Learner(Base):
     """Someone following paths. Only a hash of their secret token is stored."""
 
@@ -311,6 +321,7 @@ class Learner(Base):
 
 class LearnerTopic(Base):
     __tablename__ = "learner_topic"
+    __table_args__ = (CheckConstraint(one_of("state", LEARNER_STATES), name="state"),)
 
     learner_id: Mapped[str] = mapped_column(
         ForeignKey("learner.id", ondelete="CASCADE"), primary_key=True
@@ -326,6 +337,7 @@ class LearnerTopic(Base):
 
 class LearnerResource(Base):
     __tablename__ = "learner_resource"
+    __table_args__ = (CheckConstraint(one_of("state", LEARNER_STATES), name="state"),)
 
     learner_id: Mapped[str] = mapped_column(
         ForeignKey("learner.id", ondelete="CASCADE"), primary_key=True
@@ -352,14 +364,6 @@ class Maintainer(Base):
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
-JOB_STATUSES = ("queued", "running", "succeeded", "failed", "cancelled", "timed_out")
-FINISHED_STATUSES = ("succeeded", "failed", "cancelled", "timed_out")
-JOB_EXECUTORS = ("local", "ray")
-# Who wrote an event: the host side (a requeue, a lost worker, dropped events), the catalog's own
-# runner, or a custom script, whose words are only its claims.
-EVENT_ORIGINS = ("system", "runner", "script")
-
-
 class Job(Base):
     """One run of a sandbox example (or of a maintainer's script) and what it reported.
 
@@ -372,12 +376,8 @@ class Job(Base):
 
     __tablename__ = "job"
     __table_args__ = (
-        CheckConstraint(
-            "status IN (" + ", ".join(f"'{s}'" for s in JOB_STATUSES) + ")", name="status"
-        ),
-        CheckConstraint(
-            "executor IN (" + ", ".join(f"'{e}'" for e in JOB_EXECUTORS) + ")", name="executor"
-        ),
+        CheckConstraint(one_of("status", JOB_STATUSES), name="status"),
+        CheckConstraint(one_of("executor", EXECUTORS), name="executor"),
         CheckConstraint("(example IS NULL) <> (script IS NULL)", name="example_or_script"),
         CheckConstraint("learner_id IS NULL OR maintainer_id IS NULL", name="one_owner"),
         Index("ix_job_status_created_at", "status", "created_at"),
@@ -423,9 +423,7 @@ class JobEvent(Base):
     __tablename__ = "job_event"
     __table_args__ = (
         UniqueConstraint("job_id", "seq"),
-        CheckConstraint(
-            "origin IN (" + ", ".join(f"'{o}'" for o in EVENT_ORIGINS) + ")", name="origin"
-        ),
+        CheckConstraint(one_of("origin", EVENT_ORIGINS), name="origin"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -44,28 +44,10 @@ from urllib.parse import unquote, urlsplit
 from kb.extraction import kind_model
 from kb.extraction.titles import is_meaningless
 from kb.urls import add_missing_scheme
+from kb.values import ACCESS, KINDS
 
 __all__ = ["ACCESS", "KINDS", "KindDecision", "classify", "classify_access"]
 
-KINDS = (
-    "video",
-    "course",
-    "lecture notes",  # slides or notes of a course's lectures
-    "book",
-    "tutorial",
-    "article",
-    "paper",
-    "code repository",
-    "notebook",
-    "library",
-    "dataset",
-    "interactive demo",
-    "documentation",
-    "social post",
-    "link collection",  # a list of links or resources: awesome lists, reading lists, index sites
-    "other",
-)
-ACCESS = ("free", "paid", "unknown")
 
 URL_STRONG = 0.9
 ANCHOR_WORDS = 0.8
@@ -550,6 +532,14 @@ def classify(url: str, anchor: str, context: str, section: str | None = None) ->
 
     Rules are named "url:...", "words:'...'" (anchor), "context:'...'", "section:'...'",
     "default:blog-like", "model" (the learned model, where no rule decides) or "default".
+
+    A precise URL beats the section heading; the author's word in the anchor decides a URL that
+    says nothing:
+
+    >>> classify("https://arxiv.org/abs/1512.03385", "ResNet", "", section="Datasets")
+    KindDecision(kind='paper', rule='url:arxiv abs/pdf', confidence=0.9)
+    >>> classify("https://example.org/notes", "Deep Learning book", "A classic.")
+    KindDecision(kind='book', rule="words:'book'", confidence=0.8)
     """
     return classify_all([Mentioned(url, anchor, context, section)])[0]
 
@@ -625,7 +615,13 @@ _PAID_WORDS = _Quick(re.compile(r"\bpaywall(?:ed)?\b|\(paid\)", re.IGNORECASE))
 
 
 def classify_access(url: str, anchor: str, context: str) -> str:
-    """Return "free", "paid" or "unknown": known hosts first, then anchor words, then context."""
+    """Return "free", "paid" or "unknown": known hosts first, then anchor words, then context.
+
+    >>> classify_access("https://www.manning.com/books/deep-learning-with-python", "DLwP", "")
+    'paid'
+    >>> classify_access("https://example.org/course", "A course", "Start a free trial.")
+    'unknown'
+    """
     u = _parse(url)
     if u is not None:
         # amazon.com, amazon.co.uk, ... are shops; aws.amazon.com is not.
