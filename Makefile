@@ -2,6 +2,8 @@
 VENV ?= .venv
 PYTHON ?= python3
 GUIDES ?= ../shared/guides/learning-deep-learning-2017
+# The examples' datasets (real MNIST) for the jobs `make run` serves; see kb/settings.py.
+export KB_DATASETS_DIR ?= $(abspath ../shared/datasets)
 TUTORIALBANK ?= ../shared/data/tutorialbank/resources.tsv
 BIN := $(VENV)/bin
 

@@ -26,6 +26,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from kb.settings import Settings, child_environment
+
 HEADER_SECONDS = 10  # for a request's headers, then for each read of its body
 SEND_SECONDS = 30  # for each write of an answer to a slow reader
 KEEPALIVE_SECONDS = 30
@@ -34,22 +36,23 @@ NGINX_ERRORS = (400, 408, 413, 414, 431, 494, 500, 502, 503, 504)
 UNAVAILABLE = (502, 503, 504)  # the application is not answering: try again soon
 
 
-def serve(*, host: str, port: int, workers: int, threads: int, front: bool, max_body: int) -> int:
+def serve(
+    *, host: str, port: int, workers: int, threads: int, front: bool, settings: Settings
+) -> int:
     """Serve until SIGTERM or SIGINT; returns the exit status."""
-    # Requests are short and the workers already use every CPU: a math library's own thread
-    # pool per process would only make them compete.
-    for variable in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
-        os.environ.setdefault(variable, "1")
+    database = {"KB_DATABASE_URL": settings.database_url}  # as --database-url may have said
     if not front:
-        os.execv(sys.executable, _gunicorn(f"{host}:{port}", workers, threads, front=False))
+        command = _gunicorn(f"{host}:{port}", workers, threads, front=False)
+        os.execve(sys.executable, command, child_environment(**database))
     nginx = shutil.which("nginx")
     if nginx is None:
         raise SystemExit("kb serve: nginx is missing (make install puts it there); or --no-front")
     folder = Path(tempfile.mkdtemp(prefix="kb-serve-"))
     socket = folder / "app.sock"
     try:
+        max_body = settings.max_request_bytes
         (folder / "nginx.conf").write_text(nginx_config(folder, socket, host, port, max_body))
-        env = {**os.environ, "KB_BEHIND_PROXY": "1"}
+        env = child_environment(**database, KB_BEHIND_PROXY="1")
         app = subprocess.Popen(_gunicorn(f"unix:{socket}", workers, threads, front=True), env=env)
         processes = [app]
         stop = _stop_on_signals()

@@ -31,8 +31,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from kb import settings as kb_settings  # noqa: E402
 from training_sandbox.inside.datasets import DatasetMissing  # noqa: E402
-from training_sandbox.settings import Settings  # noqa: E402
 
 EXAMPLE = "mnist_cnn"
 TARGET_ACCURACY = 0.99
@@ -96,7 +96,7 @@ def main() -> None:
     parser.add_argument("--measure-cpu", action="store_true", help=f"write {CPU_RESULT.name}")
     args = parser.parse_args()
     # The loaders read KB_DATASETS_DIR alone; the sandbox's default folder stands in for it.
-    datasets = args.datasets or Settings.from_environment().datasets_dir
+    datasets = args.datasets or kb_settings.read().sandbox.datasets_dir
     os.environ["KB_DATASETS_DIR"] = str(datasets)
     try:
         if args.measure_cpu:

@@ -50,11 +50,13 @@ sys.path.insert(0, str(ROOT))
 
 from bench.processes import stop  # noqa: E402
 from kb import db  # noqa: E402
-from kb.models import FINISHED_STATUSES, Job  # noqa: E402
+from kb import settings as kb_settings  # noqa: E402
+from kb.models import Job  # noqa: E402
+from kb.settings import SandboxSettings  # noqa: E402
+from kb.values import FINISHED_STATUSES  # noqa: E402
 from training_sandbox import executors, isolation, jobs  # noqa: E402
 from training_sandbox.inside import catalog  # noqa: E402
 from training_sandbox.job_run import JobRunner, job_environment, job_shares  # noqa: E402
-from training_sandbox.settings import Settings  # noqa: E402
 
 KB = Path(sys.executable).with_name("kb")
 EPOCH_EXAMPLE, EPOCH_PARAMS = "mnist_mlp", {"epochs": 1}
@@ -79,7 +81,7 @@ class Timing:
     whole_seconds: float
 
 
-def direct_run(settings: Settings, folder: Path) -> tuple[Timing, dict[str, Any]]:
+def direct_run(settings: SandboxSettings, folder: Path) -> tuple[Timing, dict[str, Any]]:
     """One run of `training.run` in a subprocess; its timing and its `started` event."""
     params = catalog.get(EPOCH_EXAMPLE).validate(EPOCH_PARAMS)
     # The job's own environment, so that only isolation and the database differ.
@@ -102,7 +104,7 @@ def json_lines(text: str) -> Iterator[dict[str, Any]]:
             yield json.loads(line)
 
 
-def sandbox_run(sessions: sessionmaker[Session], settings: Settings) -> Timing:
+def sandbox_run(sessions: sessionmaker[Session], settings: SandboxSettings) -> Timing:
     """One job run as a worker runs it, in this process; timed from its submission."""
     start = time.perf_counter()
     job_id = submit(sessions, "local", EPOCH_EXAMPLE, EPOCH_PARAMS)
@@ -213,7 +215,7 @@ def local_ray() -> Iterator[None]:
 
 
 def compare_epochs(
-    sessions: sessionmaker[Session], settings: Settings, folder: Path, repeat: int
+    sessions: sessionmaker[Session], settings: SandboxSettings, folder: Path, repeat: int
 ) -> dict[str, Any]:
     """Alternate direct and sandbox runs; the direct run's `started` event."""
     folder.mkdir()
@@ -288,7 +290,7 @@ def main() -> None:
         folder = Path(temporary)
         # Read by this process's runners, the worker and Ray's workers alike.
         os.environ["KB_SANDBOX_DIR"] = str(folder / "sandbox")
-        settings = Settings.from_environment()
+        settings = kb_settings.read().sandbox
         os.environ["KB_DATASETS_DIR"] = str(settings.datasets_dir)
         url = f"sqlite:///{folder / 'bench.sqlite3'}"
         db.upgrade(url)
@@ -301,7 +303,7 @@ def main() -> None:
 
 def run_all(
     sessions: sessionmaker[Session],
-    settings: Settings,
+    settings: SandboxSettings,
     folder: Path,
     url: str,
     args: argparse.Namespace,

@@ -10,16 +10,15 @@ from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-from kb.config import PROJECT_ROOT, database_url
 from kb.errors import Busy, SchemaError
+from kb.settings import PROJECT_ROOT
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 
 
-def make_engine(url: str | None = None, *, shared: bool = False) -> Engine:
-    """An engine for `url` (the configured database by default). `shared`: several processes
-    read and write the database at once (the API's workers, the sandbox's job runners)."""
-    url = url or database_url()
+def make_engine(url: str, *, shared: bool = False) -> Engine:
+    """An engine for `url`. `shared`: several processes read and write the database at once
+    (the API's workers, the sandbox's job runners)."""
     engine = create_engine(url)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
@@ -73,9 +72,9 @@ def alembic_config(url: str) -> Config:
     return config
 
 
-def upgrade(url: str | None = None, revision: str = "head") -> None:
+def upgrade(url: str, revision: str = "head") -> None:
     """Build or migrate the schema: migrations are the only way the schema is made."""
-    command.upgrade(alembic_config(url or database_url()), revision)
+    command.upgrade(alembic_config(url), revision)
 
 
 def require_current_schema(engine: Engine) -> None:

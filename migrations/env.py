@@ -3,12 +3,12 @@
 from alembic import context
 from sqlalchemy import engine_from_config, pool
 
-from kb.config import database_url
+from kb import settings
 from kb.models import Base
 
 config = context.config
 target_metadata = Base.metadata
-url = config.get_main_option("sqlalchemy.url") or database_url()
+url = config.get_main_option("sqlalchemy.url") or settings.read().database_url
 
 
 def run_migrations_offline() -> None:

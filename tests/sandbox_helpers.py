@@ -12,10 +12,10 @@ from typing import TypeVar
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
-from kb import db, learners, maintainers
+from kb import db, learners, maintainers, settings
 from kb.models import Job
+from kb.settings import SandboxSettings
 from training_sandbox import isolation, jobs
-from training_sandbox.settings import Settings
 
 T = TypeVar("T")
 
@@ -47,13 +47,13 @@ def epochs_script(epochs: int, pause: float) -> str:
     return EPOCHS_SCRIPT.format(epochs=epochs, pause=pause)
 
 
-def use_sandbox_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Settings:
+def use_sandbox_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> SandboxSettings:
     """Work folders under tmp_path; a runner silent for 3 s is reaped; no downloads."""
     monkeypatch.setenv("KB_SANDBOX_DIR", str(tmp_path / "sandbox"))
     monkeypatch.setenv("KB_SANDBOX_STALE_SECONDS", "3")
     monkeypatch.setenv("KB_SANDBOX_EXECUTOR", "local")
     monkeypatch.setenv("KB_ALLOW_DOWNLOADS", "0")
-    return Settings.from_environment()
+    return settings.read().sandbox
 
 
 @contextmanager

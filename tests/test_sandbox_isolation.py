@@ -21,7 +21,7 @@ from typing import Any
 
 import pytest
 
-from kb.config import INSTANCE_DIR, PROJECT_ROOT
+from kb.settings import INSTANCE_DIR, PROJECT_ROOT
 from training_sandbox import cgroups, isolation, syscall_filter
 from training_sandbox.cgroups import JobCgroups
 from training_sandbox.isolation import IsolationUnavailable, Limits, Outcome, Share
@@ -606,23 +606,15 @@ sys.stdout.write("\\n" * 10 * 2**20)
     assert len(job.lines) < 1_200_000  # the limit, and what the last reads brought
 
 
-def test_a_custom_script_is_refused_without_bubblewrap(
-    job: Job, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setenv("KB_SANDBOX_BUBBLEWRAP", "off")
-
+def test_a_custom_script_is_refused_without_bubblewrap(job: Job) -> None:
     with pytest.raises(IsolationUnavailable, match="apt-get install bubblewrap"):
-        job.run("print('never')", QUICK, trusted=False)
+        job.run("print('never')", QUICK, trusted=False, bubblewrap=False)
     assert job.lines == []
 
 
-def test_a_catalog_example_runs_without_bubblewrap_with_a_warning(
-    job: Job, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setenv("KB_SANDBOX_BUBBLEWRAP", "off")
-
+def test_a_catalog_example_runs_without_bubblewrap_with_a_warning(job: Job) -> None:
     with pytest.warns(RuntimeWarning, match="bubblewrap is not usable"):
-        outcome = job.run(SLEEPING_CHILD, Limits(wall_seconds=2), trusted=True)
+        outcome = job.run(SLEEPING_CHILD, Limits(wall_seconds=2), trusted=True, bubblewrap=False)
 
     assert (outcome.reason, job.lines) == ("timed_out", ["started"])
     assert job.leftovers() == []

@@ -7,10 +7,10 @@ import os
 
 import pytest
 
+from kb import settings
 from tests.sandbox_helpers import job_row, sessions_of, submit, wait_for
 from training_sandbox import executors, jobs
 from training_sandbox.job_run import JobRunner
-from training_sandbox.settings import Settings
 
 ray = pytest.importorskip("ray")
 
@@ -25,7 +25,7 @@ def ray_cluster(tmp_path_factory):
     os.environ["KB_SANDBOX_DIR"] = str(tmp_path_factory.mktemp("ray-sandbox"))
     ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
     try:
-        yield Settings.from_environment()
+        yield settings.read().sandbox
     finally:
         ray.shutdown()
         if saved is None:

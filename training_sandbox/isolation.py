@@ -39,7 +39,7 @@ file system, and both cgroups (`IsolationUnavailable` otherwise). The catalog's 
 with whatever this machine offers; without bubblewrap they run on the host, in a session of
 their own that is killed as a group, with the limits above and a warning.
 
-Environment: `KB_SANDBOX_BUBBLEWRAP=off` runs as if bubblewrap were missing.
+`KB_SANDBOX_BUBBLEWRAP=off` (`run(bubblewrap=False)`) runs as if bubblewrap were missing.
 """
 
 from __future__ import annotations
@@ -160,11 +160,10 @@ class IsolationUnavailable(RuntimeError):
     """A custom script was asked for where it cannot be fully isolated."""
 
 
-def containment() -> Containment:
-    """What isolation works here (probed once per process)."""
-    if os.environ.get("KB_SANDBOX_BUBBLEWRAP", "").lower() == "off":
-        return Containment(None, False)
-    return _probe()
+def containment(bubblewrap: bool = True) -> Containment:
+    """What isolation works here (probed once per process); `bubblewrap=False`
+    (`KB_SANDBOX_BUBBLEWRAP=off`): as if it were missing."""
+    return _probe() if bubblewrap else Containment(None, False)
 
 
 def bubblewrap() -> str | None:
@@ -508,6 +507,7 @@ def run(
     shares: Sequence[Share] = (),
     network: bool = False,
     trusted: bool = True,
+    bubblewrap: bool = True,
     on_line: Callable[[str], None] = lambda line: None,
     on_stderr: Callable[[str], None] = lambda text: None,
     cancelled: Callable[[], bool] = lambda: False,
@@ -522,12 +522,12 @@ def run(
     shares' variables). Each stdout line goes to `on_line` and what the job writes to stderr to
     `on_stderr` as soon as it arrives; `cancelled` is polled every 0.2 s. `network` lets our own
     code reach the network (to download a dataset); an untrusted job never gets it, nor a
-    writable share.
+    writable share. `bubblewrap=False` runs as if it were missing.
     Raises IsolationUnavailable for an untrusted job where it cannot be fully isolated.
     """
     if not trusted and (network or any(share.writable for share in shares)):
         raise ValueError("an untrusted job gets neither the network nor a writable share")
-    contained = containment()
+    contained = containment(bubblewrap)
     if contained.bubblewrap is None and trusted:
         # Shown once per process by the default warning filters.
         warnings.warn(

@@ -31,6 +31,7 @@ from pathlib import Path
 
 from sqlalchemy.exc import SQLAlchemyError
 
+from kb.settings import SandboxSettings
 from training_sandbox import isolation, work_folders
 from training_sandbox.inside import catalog, datasets
 from training_sandbox.isolation import IsolationUnavailable, Limits, Outcome, Share
@@ -42,7 +43,6 @@ from training_sandbox.job_output import (
     storable_text,
 )
 from training_sandbox.jobs import Claim, JobLost
-from training_sandbox.settings import Settings
 
 logger = logging.getLogger(__name__)
 
@@ -53,20 +53,20 @@ STDERR_TAIL_CHARS = 1500
 ERROR_CHARS = 2000  # of a runner's own failure
 
 
-def job_environment(settings: Settings) -> dict[str, str]:
+def job_environment(settings: SandboxSettings) -> dict[str, str]:
     """What a job sees of the configuration besides its shares: its locale and GPUs, whether
     downloads are allowed (they happen before the job, see `JobRunner`) and Keras' backend."""
     allowed = "1" if settings.allow_downloads else "0"
     return {**settings.inherited, "KB_ALLOW_DOWNLOADS": allowed, "KERAS_BACKEND": "torch"}
 
 
-def job_shares(settings: Settings, keras_home: Path | None = None) -> list[Share]:
+def job_shares(settings: SandboxSettings, keras_home: Path | None = None) -> list[Share]:
     """The datasets folder, and this machine's Keras cache, read-only (the job may write
     Keras' own settings nowhere else than /tmp); or, for the download step, a writable folder
     of its own as the Keras home."""
     return [
         Share("KB_DATASETS_DIR", settings.datasets_dir),
-        Share("KERAS_HOME", keras_home or datasets.keras_home(), writable=keras_home is not None),
+        Share("KERAS_HOME", keras_home or settings.keras_home, writable=keras_home is not None),
     ]
 
 
@@ -98,7 +98,7 @@ class JobRunner:
     def __init__(
         self,
         claim: Claim,
-        settings: Settings,
+        settings: SandboxSettings,
         *,
         tick: Callable[[], None] = lambda: None,
         stopping: Callable[[], bool] = lambda: False,
@@ -148,7 +148,7 @@ class JobRunner:
                 fetched = self._isolated(fetch, step, inputs, spent, downloads=downloads)
                 if fetched.reason != "exited" or fetched.returncode != 0:
                     return self._conclude(fetched)
-                _keep_downloads(downloads / "datasets", datasets.keras_cache_dir())
+                _keep_downloads(downloads / "datasets", self.settings.keras_cache_dir)
                 spent = fetched.seconds
             try:
                 step, trusted = _folder(folder / "run"), job.script is None
@@ -181,6 +181,7 @@ class JobRunner:
             shares=job_shares(self.settings, downloads),
             network=downloads is not None,
             trusted=trusted,
+            bubblewrap=self.settings.bubblewrap,
             on_line=self.output.line,
             on_stderr=self.output.stderr,
             cancelled=self._should_stop,
@@ -192,7 +193,7 @@ class JobRunner:
         if job.example is None or not self.settings.allow_downloads:
             return False
         dataset = catalog.get(job.example).dataset_for(job.params)
-        folders = datasets.Folders(self.settings.datasets_dir, datasets.keras_cache_dir())
+        folders = datasets.Folders(self.settings.datasets_dir, self.settings.keras_cache_dir)
         return datasets.to_download(dataset, folders)
 
     def _conclude(self, outcome: Outcome) -> str:

@@ -29,7 +29,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from kb import db
 from kb.errors import Conflict, NotFoundError
 from kb.identities import Identity
-from kb.models import FINISHED_STATUSES, Job, JobEvent
+from kb.models import Job, JobEvent
+from kb.values import FINISHED_STATUSES
 from training_sandbox.inside import catalog
 
 MAX_ATTEMPTS = 2  # a job whose runner stopped responding is run once more, then failed

@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 from kb.errors import Busy
 from kb.identities import Identity
 from kb.models import Job
-from training_sandbox.settings import Quotas
+from kb.settings import Quotas
 
 DAY = timedelta(hours=24)
 ACTIVE = ("queued", "running")

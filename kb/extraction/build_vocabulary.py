@@ -41,6 +41,8 @@ PACKAGE = Path(__file__).resolve().parent.parent
 DEFAULT_TUTORIALBANK = PACKAGE.parent.parent / "shared" / "data" / "tutorialbank"
 DEFAULT_CURATED = PACKAGE / "data" / "curated_topics.json"
 DEFAULT_OUTPUT = PACKAGE / "data" / "vocabulary.json"
+# What each `idNNN` token of TutorialBank's processed texts stood for (its topic's name).
+TOKENS_OUTPUT = PACKAGE / "data" / "tutorialbank_tokens.json"
 
 CURATED_FIELDS = {"slug", "name", "aliases", "broader", "kind", "tutorialbank", "token_surface"}
 KINDS = ("field", "method", "model", "math", "language", "tool", "dataset", "concept", "practice")
@@ -296,6 +298,7 @@ def main(argv: list[str] | None = None) -> int:
     curated = json.loads(args.curated.read_text(encoding="utf-8"))
     entries = build(curated, args.tutorialbank)
     write(entries, args.output)
+    write_tokens(args.tutorialbank / "prerequisite_topics.csv", TOKENS_OUTPUT)
     counts = defaultdict(int)
     for entry in entries:
         counts["curated" if "curated" in entry["origin"] else "tutorialbank only"] += 1
@@ -331,6 +334,13 @@ def build(curated: list[dict], tutorialbank: Path) -> list[dict]:
     entries = vocab.finish()
     check(entries)
     return entries
+
+
+def write_tokens(table: Path, output: Path) -> None:
+    """id -> lower-cased name of the topic table's first name field, as the tokens use them."""
+    with table.open(newline="", encoding="utf-8") as handle:
+        names = {row[0]: row[1].strip().lower() for row in csv.reader(handle) if row}
+    output.write_text(json.dumps(names, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
 
 
 def read_topics(path: Path) -> list[tuple[int, str]]:

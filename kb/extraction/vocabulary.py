@@ -14,14 +14,12 @@ all-capital aliases ("CNN", "ML", "R") match only in capitals, plural too ("CNNs
 
 from __future__ import annotations
 
-import csv
 import json
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
-from pathlib import Path
 
 # Tokens stand in words and in URLs ("mnist_id98.py", "r-id98"), so "_" and "-" bound them too.
 TOKEN = re.compile(r"(?<![A-Za-z0-9])id(\d{1,3})(s?)(?![A-Za-z0-9])")
@@ -193,14 +191,6 @@ _ABOUT_SUFFIX = re.compile(
 )
 
 
-def load_token_names(path: Path) -> dict[int, str]:
-    """TutorialBank's table (id, name, url; no header): id -> lower-cased topic name."""
-    if not path.is_file():
-        return {}
-    with path.open(newline="", encoding="utf-8") as handle:
-        return {int(row[0]): row[1].strip().lower() for row in csv.reader(handle) if row}
-
-
 def entries_of(raw: list[dict]) -> list[TopicEntry]:
     return [
         TopicEntry(
@@ -219,7 +209,7 @@ def entries_of(raw: list[dict]) -> list[TopicEntry]:
 
 @cache
 def default_vocabulary() -> Vocabulary:
-    from kb.config import tutorialbank_csv
-
-    raw = json.loads(resources.files("kb").joinpath("data/vocabulary.json").read_text("utf-8"))
-    return Vocabulary(entries_of(raw), load_token_names(tutorialbank_csv()))
+    data = resources.files("kb").joinpath("data")
+    raw = json.loads(data.joinpath("vocabulary.json").read_text("utf-8"))
+    tokens = json.loads(data.joinpath("tutorialbank_tokens.json").read_text("utf-8"))
+    return Vocabulary(entries_of(raw), {int(number): name for number, name in tokens.items()})

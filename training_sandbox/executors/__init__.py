@@ -6,14 +6,14 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
+from kb.settings import SandboxSettings
 from training_sandbox import jobs
 from training_sandbox.executors.base import Executor
-from training_sandbox.settings import Settings
 
 __all__ = ["Executor", "executor", "reap"]
 
 
-def executor(name: str, database_url: str, settings: Settings) -> Executor:
+def executor(name: str, database_url: str, settings: SandboxSettings) -> Executor:
     if name == "local":
         from training_sandbox.executors.local import LocalExecutor
 
@@ -26,7 +26,7 @@ def executor(name: str, database_url: str, settings: Settings) -> Executor:
 
 
 def reap(
-    session: Session, database_url: str, settings: Settings, job_ids: list[str] | None = None
+    session: Session, database_url: str, settings: SandboxSettings, job_ids: list[str] | None = None
 ) -> None:
     """Reap the stale running jobs (see `jobs.reap_stale`), commit, and start again those queued
     again through their executor."""

@@ -5,13 +5,13 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from typing import ClassVar
 
-from training_sandbox.settings import Settings
+from kb.settings import SandboxSettings
 
 
 class Executor(ABC):
     name: ClassVar[str]
 
-    def __init__(self, database_url: str, settings: Settings) -> None:
+    def __init__(self, database_url: str, settings: SandboxSettings) -> None:
         self.database_url, self.settings = database_url, settings
 
     @abstractmethod

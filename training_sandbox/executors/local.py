@@ -19,11 +19,11 @@ import time
 from sqlalchemy.exc import SQLAlchemyError
 
 from kb import db
+from kb.settings import SandboxSettings
 from training_sandbox import executors, isolation, jobs
 from training_sandbox.executors.base import Executor
 from training_sandbox.inside import catalog
 from training_sandbox.job_run import JobRunner
-from training_sandbox.settings import Settings
 
 logger = logging.getLogger(__name__)
 
@@ -47,7 +47,7 @@ class Worker:
     """One worker loop: claim a job, run it, repeat until told to stop."""
 
     def __init__(
-        self, database_url: str, settings: Settings, *, parent_pid: int | None = None
+        self, database_url: str, settings: SandboxSettings, *, parent_pid: int | None = None
     ) -> None:
         self.database_url, self.settings = database_url, settings
         self.engine = jobs.make_engine(database_url)
@@ -98,7 +98,7 @@ class Worker:
             executors.reap(session, self.database_url, self.settings)
 
 
-def serve(database_url: str, settings: Settings, processes: int = 1) -> None:
+def serve(database_url: str, settings: SandboxSettings, processes: int = 1) -> None:
     """Run `processes` workers until SIGTERM or SIGINT; one runs in this process itself."""
     if processes == 1:
         worker = Worker(database_url, settings)
@@ -117,7 +117,7 @@ def serve(database_url: str, settings: Settings, processes: int = 1) -> None:
         child.join()
 
 
-def _child(database_url: str, settings: Settings, parent_pid: int) -> None:
+def _child(database_url: str, settings: SandboxSettings, parent_pid: int) -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
     worker = Worker(database_url, settings, parent_pid=parent_pid)
     _stop_on_signals(worker.stop.set)

@@ -15,11 +15,11 @@ import threading
 import ray
 
 from kb import db
+from kb import settings as kb_settings
 from training_sandbox import jobs
 from training_sandbox.executors.base import Executor
 from training_sandbox.inside import catalog
 from training_sandbox.job_run import JobRunner
-from training_sandbox.settings import Settings
 
 NAMESPACE = "kb-sandbox"
 DISPATCHER = "kb-sandbox-dispatcher"
@@ -83,6 +83,6 @@ def _run_job(database_url: str, job_id: str) -> str:
         claim = jobs.Claim.of(sessions, job_id, jobs.worker_name(f"ray node {node[:12]}"))
         if claim is None:
             return "not queued"
-        return JobRunner(claim, Settings.from_environment()).run()
+        return JobRunner(claim, kb_settings.read().sandbox).run()
     finally:
         engine.dispose()

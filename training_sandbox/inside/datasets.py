@@ -22,7 +22,6 @@ int64 class indices. The examples one-hot them.
 from __future__ import annotations
 
 import gzip
-import os
 import pickle
 import tarfile
 from collections.abc import Callable
@@ -32,17 +31,16 @@ from typing import IO
 
 import numpy as np
 
+from training_sandbox.inside import job_settings
+
 __all__ = [
     "DATASETS",
     "IMAGE_SHAPES",
     "Dataset",
     "DatasetMissing",
     "Folders",
-    "datasets_dir",
-    "downloads_allowed",
     "fetch",
     "keras_cache_dir",
-    "keras_home",
     "load",
     "read_idx",
     "to_download",
@@ -93,28 +91,12 @@ class Folders:
 
     @classmethod
     def from_environment(cls) -> Folders:
-        return cls(datasets_dir(), keras_cache_dir())
-
-
-def datasets_dir() -> Path | None:
-    """The configured local datasets folder (``KB_DATASETS_DIR``), if any."""
-    configured = os.environ.get("KB_DATASETS_DIR")
-    return Path(configured).expanduser() if configured else None
-
-
-def keras_home() -> Path:
-    """Keras' own folder: ``$KERAS_HOME``, else ``~/.keras``."""
-    home = os.environ.get("KERAS_HOME")
-    return (Path(home) if home else Path.home() / ".keras").expanduser()
+        return cls(job_settings.datasets_dir(), keras_cache_dir())
 
 
 def keras_cache_dir() -> Path:
     """Where keras.datasets keeps its files: ``$KERAS_HOME/datasets`` or ``~/.keras/datasets``."""
-    return keras_home() / "datasets"
-
-
-def downloads_allowed() -> bool:
-    return os.environ.get("KB_ALLOW_DOWNLOADS") == "1"
+    return job_settings.keras_home() / "datasets"
 
 
 def read_idx(stream: IO[bytes]) -> np.ndarray:
@@ -154,7 +136,7 @@ def load(name: str) -> Dataset:
     place = _first(source, folders)
     if place is not None:
         return place.read(place.path)
-    if source.download is not None and downloads_allowed():
+    if source.download is not None and job_settings.downloads_allowed():
         return source.download(folders)
     raise source.missing(folders)
 
@@ -163,7 +145,7 @@ def fetch(name: str) -> None:
     """Download the dataset into the Keras cache (a step of its own before the job, which has
     no network; the worker runs it only where `to_download` says so)."""
     source = _source(name)
-    if source.download is not None and downloads_allowed():
+    if source.download is not None and job_settings.downloads_allowed():
         source.download(Folders.from_environment())
 
 
@@ -410,7 +392,7 @@ def _keras_download(
 ) -> Callable[[Folders], Dataset]:
     def download(folders: Folders) -> Dataset:
         """Fetch through keras.datasets into the Keras cache (only with KB_ALLOW_DOWNLOADS=1)."""
-        os.environ.setdefault("KERAS_BACKEND", "torch")
+        job_settings.use_torch_backend()
         import keras
 
         module = {"mnist": keras.datasets.mnist, "cifar10": keras.datasets.cifar10}[name]

@@ -9,9 +9,9 @@ only active in training.
 
 from __future__ import annotations
 
-import os
+from training_sandbox.inside import job_settings
 
-os.environ.setdefault("KERAS_BACKEND", "torch")
+job_settings.use_torch_backend()
 
 from collections.abc import Callable, Mapping  # noqa: E402
 

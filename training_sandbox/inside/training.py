@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import os
+from training_sandbox.inside import job_settings
 
-os.environ.setdefault("KERAS_BACKEND", "torch")
+job_settings.use_torch_backend()
 
 import dataclasses  # noqa: E402
 import math  # noqa: E402
