@@ -8,16 +8,23 @@ from sqlalchemy import Engine
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from api import knowledge, openapi, problems, routes, settings
+from api import knowledge, openapi, problems
 from api.http import limiter
+from api.routes import BLUEPRINTS
 from kb import db
+from kb import settings as kb_settings
+from kb.settings import Settings
 
 PREFIX = "/api/v1"
 
 
-def create_app(config: dict | None = None) -> Flask:
+def create_app(config: dict | None = None, settings: Settings | None = None) -> Flask:
+    """The app of `settings` (read from the environment by default); `config` may override
+    any of the Flask settings they give (`flask_config`)."""
+    settings = settings or kb_settings.read()
     app = Flask(__name__)
-    app.config.update(settings.from_environment() | (config or {}))
+    app.config.update(flask_config(settings) | (config or {}))
+    app.extensions["settings"] = settings
     if "*" in app.config["CORS_ORIGINS"]:
         raise ValueError("KB_CORS_ORIGINS must list origins, not '*'")
 
@@ -40,7 +47,7 @@ def create_app(config: dict | None = None) -> Flask:
         expose_headers=["Location", "Retry-After"],
     )
     limiter.init_app(app)
-    for blueprint in routes.blueprints():
+    for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint, url_prefix=PREFIX)
     app.register_blueprint(openapi.bp)
     knowledge.warm(app)
@@ -48,6 +55,21 @@ def create_app(config: dict | None = None) -> Flask:
     # so each opens its own.
     engine.dispose()
     return app
+
+
+def flask_config(settings: Settings) -> dict:
+    """What Flask and its extensions read of the settings."""
+    return {
+        "DATABASE_URL": settings.database_url,
+        "MAX_CONTENT_LENGTH": settings.max_request_bytes,
+        "CORS_ORIGINS": list(settings.cors_origins),
+        "RATELIMIT_DEFAULT": settings.rate_limit,
+        # Said by every app: the limiter is one object, which keeps the last app's choice.
+        "RATELIMIT_ENABLED": True,
+        "RATELIMIT_STORAGE_URI": settings.rate_limit_storage,
+        "BEHIND_PROXY": settings.behind_proxy,
+        "TESTING": False,
+    }
 
 
 def engine_of(app: Flask) -> Engine:

@@ -1,32 +1,31 @@
-"""The `kb` command: one session per command, owned here; an error ends it with one line."""
+"""The `kb` command: one session per command, owned here; an error ends it with one line.
+
+Each command imports what it uses when it runs, so that `kb --help` starts at once. The settings
+are read once, as a command starts (`kb.settings`); `--database-url` replaces that one.
+"""
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
-from rich.console import Console
-from rich.progress import Progress
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
 
 from api.sandbox_cli import sandbox_group, worker_command
 from api.terminal import printable
-from importers.fetch import FetchLimits, fetch
-from importers.pipeline import ImportInput, import_inputs
-from importers.registry import FORMATS, refuse_oversize
-from kb import catalog as kb_catalog
-from kb import db, learning_graph, maintainers, paths
-from kb.config import fetch_allowed_networks
 from kb.errors import InputError, KBError
-from kb.export import dumps, export
-from kb.models import Edition, Mention, Prerequisite, Resource, Source, Topic
-from kb.search import SearchIndex
-from training_sandbox.links import link_examples
+from kb.values import EDITION_FORMATS
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from importers.pipeline import ImportInput
+    from kb.settings import Settings
 
 
 class _Commands(click.Group):
@@ -44,13 +43,15 @@ class _Commands(click.Group):
 @click.group(cls=_Commands)
 @click.option(
     "--database-url",
-    envvar="KB_DATABASE_URL",
     help="SQLAlchemy URL of the knowledge base [env KB_DATABASE_URL; default: SQLite in instance/]",
 )
 @click.pass_context
 def main(context: click.Context, database_url: str | None) -> None:
     """Knowledge base of deep-learning study guides."""
-    context.obj = database_url
+    from kb import settings
+
+    read = settings.read()
+    context.obj = dataclasses.replace(read, database_url=database_url) if database_url else read
 
 
 main.add_command(sandbox_group)
@@ -65,9 +66,11 @@ def maintainers_group() -> None:
 @maintainers_group.command("add")
 @click.argument("name")
 @click.pass_obj
-def maintainers_add(database_url: str | None, name: str) -> None:
+def maintainers_add(settings: Settings, name: str) -> None:
     """Add a maintainer and print their key, this once (only its digest is stored)."""
-    with _session(database_url) as session, session.begin():
+    from kb import maintainers
+
+    with _session(settings) as session, session.begin():
         maintainer, key = maintainers.add(session, name)
     click.echo(f"maintainer {maintainer.name} added; their key, shown only now:")
     click.echo(key)
@@ -75,9 +78,11 @@ def maintainers_add(database_url: str | None, name: str) -> None:
 
 @maintainers_group.command("list")
 @click.pass_obj
-def maintainers_list(database_url: str | None) -> None:
+def maintainers_list(settings: Settings) -> None:
     """List the maintainers, with when their key was made or revoked."""
-    with _session(database_url) as session:
+    from kb import maintainers
+
+    with _session(settings) as session:
         for maintainer in maintainers.listing(session):
             revoked = maintainer.revoked_at
             state = f"revoked {revoked:%Y-%m-%d %H:%M}" if revoked else "active"
@@ -87,9 +92,11 @@ def maintainers_list(database_url: str | None) -> None:
 @maintainers_group.command("revoke")
 @click.argument("name")
 @click.pass_obj
-def maintainers_revoke(database_url: str | None, name: str) -> None:
+def maintainers_revoke(settings: Settings, name: str) -> None:
     """Revoke a maintainer's key: it opens nothing from now on."""
-    with _session(database_url) as session, session.begin():
+    from kb import maintainers
+
+    with _session(settings) as session, session.begin():
         maintainers.revoke(session, name)
     click.echo(f"maintainer {name}: key revoked")
 
@@ -101,22 +108,31 @@ def db_group() -> None:
 
 @db_group.command("upgrade")
 @click.pass_obj
-def db_upgrade(database_url: str | None) -> None:
+def db_upgrade(settings: Settings) -> None:
     """Create or migrate the schema to the latest version."""
-    db.upgrade(database_url)
+    from kb import db
+
+    db.upgrade(settings.database_url)
     click.echo("database is at the latest schema version")
 
 
 @main.command("import")
 @click.argument("inputs", nargs=-1, required=True)
-@click.option("--format", "format_", type=click.Choice(FORMATS), help="Skip format detection.")
+@click.option(
+    "--format", "format_", type=click.Choice(EDITION_FORMATS), help="Skip format detection."
+)
 @click.pass_obj
-def import_command(database_url: str | None, inputs: tuple[str, ...], format_: str | None) -> None:
+def import_command(settings: Settings, inputs: tuple[str, ...], format_: str | None) -> None:
     """Import guides from files, folders or http(s) URLs, all in one transaction.
 
     Editions of one post (drafts, reprints, dumps) are merged into one source. Importing the
     same input again changes nothing. Bad input changes nothing and exits with status 2.
     """
+    from rich.console import Console
+    from rich.progress import Progress
+
+    from api.services.imports import import_guides
+
     origins = _expand(inputs)
     console = Console(stderr=True)
     quiet = len(origins) < 2 or not console.is_terminal  # a bar only where someone watches it
@@ -124,12 +140,11 @@ def import_command(database_url: str | None, inputs: tuple[str, ...], format_: s
         reading = progress.add_task("reading", total=len(origins))
         items = []
         for origin in origins:
-            items.append(_read(origin, format_))
+            items.append(_read(origin, format_, settings))
             progress.advance(reading)
         parsing = progress.add_task("importing", total=len(items))
-        with _session(database_url) as session, session.begin():
-            report = import_inputs(session, items, on_parsed=lambda _: progress.advance(parsing))
-            link_examples(session)  # the links may have come with this import
+        with _session(settings) as session, session.begin():
+            report = import_guides(session, items, on_parsed=lambda _: progress.advance(parsing))
     for rejected in report.rejected:
         click.echo(f"warning: {printable(str(rejected))}", err=True)
     click.echo(
@@ -141,9 +156,11 @@ def import_command(database_url: str | None, inputs: tuple[str, ...], format_: s
 @main.command("export")
 @click.option("--output", "-o", type=click.Path(dir_okay=False, writable=True), default="-")
 @click.pass_obj
-def export_command(database_url: str | None, output: str) -> None:
+def export_command(settings: Settings, output: str) -> None:
     """Write the whole knowledge base as JSON (deterministic)."""
-    with _session(database_url) as session:
+    from kb.export import dumps, export
+
+    with _session(settings) as session:
         text = dumps(export(session))
     with click.open_file(output, "w", encoding="utf-8") as handle:
         handle.write(text)
@@ -151,9 +168,13 @@ def export_command(database_url: str | None, output: str) -> None:
 
 @main.command("stats")
 @click.pass_obj
-def stats_command(database_url: str | None) -> None:
+def stats_command(settings: Settings) -> None:
     """Count what the knowledge base holds."""
-    with _session(database_url) as session:
+    from sqlalchemy import func, select
+
+    from kb.models import Edition, Mention, Prerequisite, Resource, Source, Topic
+
+    with _session(settings) as session:
         count = lambda *where, model: session.scalar(  # noqa: E731
             select(func.count()).select_from(model).where(*where)
         )
@@ -181,20 +202,23 @@ def stats_command(database_url: str | None) -> None:
 @click.option("--max-hours", type=click.FloatRange(min=0, min_open=True), help="Time budget.")
 @click.option("--json", "as_json", is_flag=True, help="Print what GET /api/v1/paths answers.")
 @click.pass_obj
-def path_command(database_url, goals, known, prefer, max_hours, as_json) -> None:
+def path_command(settings: Settings, goals, known, prefer, max_hours, as_json) -> None:
     """Suggest a learning path to the goals."""
-    from api.routes.paths import LearningPath, comma_separated  # the API's own schema
+    from api.schemas.paths import LearningPath, several
+    from api.services import paths
+    from kb.snapshot import Snapshot
 
-    with _session(database_url) as session:
-        catalog = kb_catalog.load(session)
-        wanted = [_topic(catalog, session, goal, "--goal") for goal in goals]
-        prefs = paths.Preferences(
-            known=frozenset(_topic(catalog, session, k, "--known") for k in comma_separated(known)),
-            prefer=tuple(comma_separated(prefer)),
+    with _session(settings) as session:
+        snapshot = Snapshot.load(session)
+        asked = paths.question(
+            session,
+            snapshot,
+            goals=list(goals),
+            known=several(known),
+            prefer=several(prefer),
             max_hours=max_hours,
         )
-    result = paths.plan(catalog, learning_graph.build(catalog), wanted, prefs)
-    document = LearningPath.of(catalog, result, {})
+    document = LearningPath.of(snapshot.catalog, paths.answer(snapshot, asked), {})
     if as_json:
         click.echo(document.model_dump_json(indent=2))
         return
@@ -213,15 +237,6 @@ def path_command(database_url, goals, known, prefer, max_hours, as_json) -> None
     )
     for dropped in document.dropped:
         click.echo(f"dropped to fit {max_hours} h: {dropped.title} ({dropped.hours} h)")
-
-
-def _topic(catalog, session: Session, text: str, option: str) -> str:
-    slug = catalog.find(text)
-    if slug is None:
-        index = SearchIndex.build(catalog, {})
-        hint = ", ".join(index.suggest(text)) or "none"
-        raise InputError(option, f"no topic {text!r}; did you mean: {hint}?")
-    return slug
 
 
 @main.command("serve")
@@ -255,27 +270,26 @@ def _topic(catalog, session: Session, text: str, option: str) -> str:
 )
 @click.pass_obj
 def serve_command(
-    database_url: str | None, host: str, port: int, workers: int, threads: int, front: bool
+    settings: Settings, host: str, port: int, workers: int, threads: int, front: bool
 ):
     """Serve the JSON API: nginx in front of gunicorn's worker processes."""
-    from api import serving, settings
+    from api import serving
 
-    with _session(database_url):  # refuse an unmigrated database before starting workers
+    with _session(settings):  # refuse an unmigrated database before starting workers
         pass
-    if database_url:
-        os.environ["KB_DATABASE_URL"] = database_url
-    max_body = settings.from_environment()["MAX_CONTENT_LENGTH"]
     status = serving.serve(
-        host=host, port=port, workers=workers, threads=threads, front=front, max_body=max_body
+        host=host, port=port, workers=workers, threads=threads, front=front, settings=settings
     )
     sys.exit(status)
 
 
 @contextmanager
-def _session(database_url: str | None) -> Iterator[Session]:
+def _session(settings: Settings) -> Iterator[Session]:
     """The command's one session; its engine is closed with it. Servers, workers and other
     commands may use the database at the same time."""
-    engine = db.make_engine(database_url, shared=True)
+    from kb import db
+
+    engine = db.make_engine(settings.database_url, shared=True)
     try:
         db.require_current_schema(engine)
         with db.session_factory(engine)() as session:
@@ -307,9 +321,13 @@ def _inside(entry: Path, folder: Path) -> bool:
     return True
 
 
-def _read(origin: str, format_: str | None) -> ImportInput:
+def _read(origin: str, format_: str | None, settings: Settings) -> ImportInput:
+    from importers.fetch import FetchLimits, fetch
+    from importers.pipeline import ImportInput
+    from importers.registry import refuse_oversize
+
     if origin.startswith(("http://", "https://")) or "://" in origin:
-        limits = FetchLimits(allowed_networks=fetch_allowed_networks())
+        limits = FetchLimits(allowed_networks=settings.fetch_allowed_networks)
         fetched = fetch(origin, limits=limits)
         return ImportInput(origin, fetched.content, format_, fetched.charset)
     path = Path(origin)

@@ -1,15 +1,18 @@
 """What a request reads: its own database session, and the process's snapshot of the knowledge base.
 
-The Catalog (and every value derived from it: search index, learning graph) is built once per
-knowledge-base version and shared by all threads of the process. Each request checks the version
-once, so an import committed by any process is seen by the next request of every server process.
+The snapshot (`kb.snapshot.Snapshot`: catalog, learning graph, planner, search index) is built
+once per knowledge-base version and shared by all threads of the process. Each request checks the
+version once, so an import committed by any process is seen by the next request of every server
+process. Answers a route computes from the snapshot alone may be kept for its version
+(`remembered`).
 """
 
 from __future__ import annotations
 
 import gc
 import threading
-from collections.abc import Callable
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
 from contextlib import suppress
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
@@ -18,18 +21,14 @@ from flask import Flask, current_app, g
 from sqlalchemy import Engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
-from kb import catalog as kb_catalog
 from kb import db
 from kb import version as kb_version
-from kb.catalog import Catalog
+from kb.snapshot import Snapshot
 
 T = TypeVar("T")
 
-# Answers a route keeps per process and version (paths, searches): a repeated question is a lookup.
+# Answers kept per route function and version (paths, searches): a repeated question is a lookup.
 ANSWERS_KEPT = 4096
-
-# Builders of derived values, registered by the blueprints that use them, warmed at start.
-_BUILDERS: dict[str, Callable[[Catalog, Session], Any]] = {}
 
 
 class VersionProbe:
@@ -79,16 +78,23 @@ class VersionProbe:
         self.local.connection = None
 
 
+@dataclass(frozen=True)
+class Current:
+    """One version's snapshot, and the answers kept for it."""
+
+    snapshot: Snapshot
+    answers: dict[Callable, OrderedDict] = field(default_factory=dict)
+
+
 @dataclass
 class Knowledge:
-    """One per app: its engine and the snapshot its requests share."""
+    """One per app: its engine, and what its requests share."""
 
     engine: Engine
     sessions: sessionmaker[Session]
     version: VersionProbe
-    lock: threading.RLock = field(default_factory=threading.RLock)  # builders may nest
-    catalog: Catalog | None = None
-    derived: dict[str, tuple[str, Any]] = field(default_factory=dict)  # name -> (version, value)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    current: Current | None = None
 
 
 def install(app: Flask, engine: Engine) -> None:
@@ -99,16 +105,9 @@ def install(app: Flask, engine: Engine) -> None:
 
 
 def warm(app: Flask) -> None:
-    """Build the catalog and every registered derived value now, not in the first request."""
+    """Build the snapshot now, not in the first request."""
     with app.app_context():
-        current = catalog()
-        for name, build in _BUILDERS.items():
-            derived(name, build)
-        current_app.logger.info("knowledge base %s loaded", current.version)
-
-
-def register_derived(name: str, build: Callable[[Catalog, Session], T]) -> None:
-    _BUILDERS[name] = build
+        current_app.logger.info("knowledge base %s loaded", snapshot().version)
 
 
 def session() -> Session:
@@ -124,39 +123,44 @@ def _close_session(_error: BaseException | None) -> None:
         opened.close()  # rolls back whatever the request did not commit
 
 
-def catalog() -> Catalog:
+def snapshot() -> Snapshot:
     """The snapshot of the current version, checked once per request."""
-    if "kb_catalog" not in g:
-        g.kb_catalog = _current_catalog(_knowledge())
-    return g.kb_catalog
+    return _current().snapshot
 
 
-def _current_catalog(knowledge: Knowledge) -> Catalog:
+def _current() -> Current:
+    if "kb_current" not in g:
+        g.kb_current = _of_version(_knowledge())
+    return g.kb_current
+
+
+def _of_version(knowledge: Knowledge) -> Current:
     version = knowledge.version()
-    cached = knowledge.catalog
-    if cached is not None and cached.version == version:
-        return cached
+    current = knowledge.current
+    if current is not None and current.snapshot.version == version:
+        return current
     with knowledge.lock:  # one thread rebuilds; the others wait for its result
-        if knowledge.catalog is None or knowledge.catalog.version != version:
-            knowledge.catalog = kb_catalog.load(session())
+        if knowledge.current is None or knowledge.current.snapshot.version != version:
+            knowledge.current = Current(Snapshot.load(session()))
             _settle()
-        return knowledge.catalog
+        return knowledge.current
 
 
-def derived(name: str, build: Callable[[Catalog, Session], T]) -> T:
-    """`build(catalog, session)`, computed once per version of the catalog."""
-    current = catalog()
-    knowledge = _knowledge()
-    cached = knowledge.derived.get(name)
-    if cached is not None and cached[0] == current.version:
-        return cached[1]
-    with knowledge.lock:
-        cached = knowledge.derived.get(name)
-        if cached is None or cached[0] != current.version:
-            cached = (current.version, build(current, session()))
-            knowledge.derived[name] = cached
-            _settle()
-        return cached[1]
+def remembered(answer: Callable[..., T], *question: Hashable) -> T:
+    """`answer(snapshot, *question)`, kept for the request's version: `answer` must depend on
+    nothing else. The `ANSWERS_KEPT` most recent answers of each function are kept."""
+    current = _current()
+    kept = current.answers.setdefault(answer, OrderedDict())
+    found = kept.get(question)
+    if found is not None:
+        with suppress(KeyError):  # another thread may have just let it go
+            kept.move_to_end(question)
+        return found
+    found = kept[question] = answer(current.snapshot, *question)
+    while len(kept) > ANSWERS_KEPT:
+        with suppress(KeyError):
+            kept.popitem(last=False)
+    return found
 
 
 def _settle() -> None:

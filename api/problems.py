@@ -80,7 +80,7 @@ def register(app: Flask) -> None:
 
 
 def _domain_error(error: KBError) -> Response:
-    fields = {}
+    fields = dict(error.extensions)
     if isinstance(error, InputError) and error.location is not None:
         detail = f"invalid {error.location}: {error}"
         field = {"location": error.location, "field": error.origin, "message": error.reason}

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import logging
 import threading
 import time
 from collections.abc import Iterator
@@ -19,32 +18,20 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
-from rich.console import Console
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    TaskID,
-    TextColumn,
-    TimeElapsedColumn,
-)
-from rich.table import Table
-from sqlalchemy.orm import Session, sessionmaker
 
 from api.terminal import printable
-from kb import config, db
 from kb.errors import InputError
-from kb.identities import OPERATOR
-from kb.models import FINISHED_STATUSES, JobEvent
-from training_sandbox import jobs
-from training_sandbox.executors.local import serve
-from training_sandbox.inside import catalog
-from training_sandbox.job_run import JobRunner
-from training_sandbox.service import JobService
-from training_sandbox.settings import EXECUTORS, SettingError, Settings
+from kb.values import EXECUTORS, FINISHED_STATUSES
 
 if TYPE_CHECKING:
-    from api.routes.examples import OriginalResult
+    from rich.console import Console
+    from rich.progress import Progress, TaskID
+    from sqlalchemy.orm import Session, sessionmaker
+
+    from api.schemas.examples import OriginalResult
+    from kb.models import JobEvent
+    from kb.settings import SandboxSettings, Settings
+    from training_sandbox.inside.catalog import Param
 
 FOLLOW_SECONDS = 0.3  # how often a following command reads the job's new events
 LOG_LINES_SHOWN = 20
@@ -60,14 +47,18 @@ def sandbox_group() -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print what GET /api/v1/examples answers.")
 def examples_command(as_json: bool) -> None:
     """List the runnable examples and their parameters."""
-    if as_json:
-        from api.routes.examples import ExampleOut, Examples
+    from rich.console import Console
+    from rich.table import Table
 
-        items = [ExampleOut.of(example) for example in catalog.EXAMPLES.values()]
+    from api.schemas.examples import ExampleOut, Examples
+    from api.services import examples
+
+    if as_json:
+        items = [ExampleOut.of(example) for example in examples.listing()]
         click.echo(Examples(items=items).model_dump_json(indent=2))
         return
     table = Table("example", "title", "dataset", "GPU share", "parameters")
-    for example in catalog.EXAMPLES.values():
+    for example in examples.listing():
         params = ", ".join(example.params)
         share = f"{example.gpu_fraction:g}"
         table.add_row(example.name, example.title, example.dataset, share, params)
@@ -106,7 +97,7 @@ def examples_command(as_json: bool) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the final job record as JSON.")
 @click.pass_obj
 def run_command(
-    database_url: str | None,
+    settings: Settings,
     example: str | None,
     script: Path | None,
     params: tuple[str, ...],
@@ -118,16 +109,18 @@ def run_command(
     """Run EXAMPLE (or --script FILE), show its epochs live, then its model, results next to
     the original's, and the last lines of its log. Exits with status 0 when the job succeeded,
     1 otherwise."""
-    settings = _settings(executor)
+    from api.services.jobs import JobService
+    from kb.identities import OPERATOR
+
+    url, sandbox = settings.database_url, _sandbox(settings, executor)
     if (example is None) == (script is None):
         raise click.UsageError("give either an EXAMPLE or --script FILE")
     if script is not None and params:
         raise click.UsageError("--param applies to an example, not to a script")
-    here = settings.executor == "local" and not queue
-    url = database_url or config.database_url()
+    here = sandbox.executor == "local" and not queue
     with _sessions(url) as sessions:
         with sessions() as session:
-            job = JobService(session, settings, url).start(
+            job = JobService(session, sandbox, url).start(
                 OPERATOR,
                 example=example,
                 params=_example_params(example, params) if example else None,
@@ -135,10 +128,10 @@ def run_command(
                 timeout_seconds=timeout,
                 hand_off=not here,
             )
-        runner = _RunHere(url, job.id, settings) if here else None
+        runner = _RunHere(url, job.id, sandbox) if here else None
         if runner is not None:
             runner.start()
-        status = _follow(sessions, url, job.id, quiet=as_json, runner=runner)
+        status = _follow(sessions, url, sandbox, job.id, quiet=as_json, runner=runner)
         _print_job(sessions, job.id, as_json)
     if status != "succeeded":
         raise SystemExit(1)
@@ -148,34 +141,32 @@ def run_command(
 @click.argument("job_id")
 @click.option("--json", "as_json", is_flag=True, help="Print what GET /api/v1/jobs/JOB answers.")
 @click.pass_obj
-def status_command(database_url: str | None, job_id: str, as_json: bool) -> None:
+def status_command(settings: Settings, job_id: str, as_json: bool) -> None:
     """Show a job: status, where it runs, its epochs, results or error, its log's last lines."""
-    url = database_url or config.database_url()
+    url = settings.database_url
     with _sessions(url) as sessions:
         with sessions() as session:
-            JobService(session, _settings(), url).get(OPERATOR, job_id)
+            _jobs(session, settings).get(_operator(), job_id)
         _print_job(sessions, job_id, as_json)
 
 
 @sandbox_group.command("log")
 @click.argument("job_id")
 @click.pass_obj
-def log_command(database_url: str | None, job_id: str) -> None:
+def log_command(settings: Settings, job_id: str) -> None:
     """Print the tail of what a job printed besides its events (as GET /jobs/JOB/log)."""
-    url = database_url or config.database_url()
-    with _sessions(url) as sessions, sessions() as session:
-        job = JobService(session, _settings(), url).get(OPERATOR, job_id)
+    with _sessions(settings.database_url) as sessions, sessions() as session:
+        job = _jobs(session, settings).get(_operator(), job_id)
         click.echo(printable(job.log or ""), nl=False)
 
 
 @sandbox_group.command("cancel")
 @click.argument("job_id")
 @click.pass_obj
-def cancel_command(database_url: str | None, job_id: str) -> None:
+def cancel_command(settings: Settings, job_id: str) -> None:
     """Cancel a job: at once when queued, within seconds when running."""
-    url = database_url or config.database_url()
-    with _sessions(url) as sessions, sessions() as session:
-        job = JobService(session, _settings(), url).cancel(OPERATOR, job_id)
+    with _sessions(settings.database_url) as sessions, sessions() as session:
+        job = _jobs(session, settings).cancel(_operator(), job_id)
     if job.status == "cancelled":
         click.echo(f"job {job_id}: cancelled")
     else:
@@ -191,28 +182,42 @@ def cancel_command(database_url: str | None, job_id: str) -> None:
     help="Jobs run at once, one per worker process.",
 )
 @click.pass_obj
-def worker_command(database_url: str | None, processes: int) -> None:
+def worker_command(settings: Settings, processes: int) -> None:
     """Run local sandbox jobs from the queue until stopped (SIGTERM or Ctrl-C gives a running
     job back to the queue)."""
-    url = database_url or config.database_url()
-    settings = _settings()
-    with _sessions(url):  # refuse an unmigrated database before starting
+    import logging
+
+    from training_sandbox.executors.local import serve
+
+    with _sessions(settings.database_url):  # refuse an unmigrated database before starting
         pass
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
-    serve(url, settings, processes)
+    serve(settings.database_url, settings.sandbox, processes)
 
 
-def _settings(executor: str | None = None) -> Settings:
+def _sandbox(settings: Settings, executor: str | None) -> SandboxSettings:
     """The sandbox's settings; `executor`, when given, instead of KB_SANDBOX_EXECUTOR's."""
-    try:
-        settings = Settings.from_environment()
-    except SettingError as error:
-        raise InputError("environment", str(error)) from None
-    return dataclasses.replace(settings, executor=executor) if executor else settings
+    sandbox = settings.sandbox
+    return dataclasses.replace(sandbox, executor=executor) if executor else sandbox
+
+
+def _jobs(session: Session, settings: Settings):
+    from api.services.jobs import JobService
+
+    return JobService(session, settings.sandbox, settings.database_url)
+
+
+def _operator():
+    from kb.identities import OPERATOR
+
+    return OPERATOR
 
 
 @contextmanager
 def _sessions(url: str) -> Iterator[sessionmaker[Session]]:
+    from kb import db
+    from training_sandbox import jobs
+
     engine = jobs.make_engine(url)
     try:
         db.require_current_schema(engine)
@@ -224,6 +229,8 @@ def _sessions(url: str) -> Iterator[sessionmaker[Session]]:
 def _example_params(name: str, given: tuple[str, ...]) -> dict[str, Any]:
     """`--param name=value` options as the example's typed values (the job's validation names
     an unknown example or parameter, and a wrong value)."""
+    from training_sandbox.inside import catalog
+
     example = catalog.EXAMPLES.get(name)
     values: dict[str, Any] = {}
     for text in given:
@@ -235,7 +242,7 @@ def _example_params(name: str, given: tuple[str, ...]) -> dict[str, Any]:
     return values
 
 
-def _typed(param: catalog.Param, text: str) -> object:
+def _typed(param: Param, text: str) -> object:
     try:
         if param.type == "int":
             return int(text)
@@ -252,12 +259,16 @@ def _typed(param: catalog.Param, text: str) -> object:
 class _RunHere(threading.Thread):
     """Runs the job in this process tree, claiming it as a worker would."""
 
-    def __init__(self, url: str, job_id: str, settings: Settings) -> None:
+    def __init__(self, url: str, job_id: str, settings: SandboxSettings) -> None:
         super().__init__(name=f"job-{job_id}", daemon=True)
         self.url, self.job_id, self.settings = url, job_id, settings
         self.error: BaseException | None = None
 
     def run(self) -> None:
+        from kb import db
+        from training_sandbox import jobs
+        from training_sandbox.job_run import JobRunner
+
         engine = jobs.make_engine(self.url)
         try:
             sessions = db.session_factory(engine)
@@ -271,10 +282,28 @@ class _RunHere(threading.Thread):
 
 
 def _follow(
-    sessions: sessionmaker[Session], url: str, job_id: str, *, quiet: bool, runner: _RunHere | None
+    sessions: sessionmaker[Session],
+    url: str,
+    sandbox: SandboxSettings,
+    job_id: str,
+    *,
+    quiet: bool,
+    runner: _RunHere | None,
 ) -> str:
     """Show the job's epochs as they are stored until it ends; its final status. Ctrl-C
     cancels it."""
+    from rich.console import Console
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+    )
+
+    from api.services.jobs import JobService
+    from training_sandbox import jobs
+
     console = Console(stderr=True, markup=False, highlight=False, soft_wrap=True)
     columns = [
         TextColumn("{task.description}", markup=False),
@@ -304,18 +333,20 @@ def _follow(
             except KeyboardInterrupt:
                 with sessions() as session:
                     with suppress(jobs.JobFinished):
-                        JobService(session, _settings(), url).cancel(OPERATOR, job_id)
+                        JobService(session, sandbox, url).cancel(_operator(), job_id)
                 console.print(f"cancelling job {job_id}...")
 
 
 def _show(progress: Progress, task: TaskID, console: Console, job_id: str, event: JobEvent) -> None:
     """One event of the job, as it goes: whatever it says is shown as text, and a script's
     words as its own."""
+    from api.schemas.jobs import valid_epoch
+
     kind, data = event.kind, event.data
     if kind == "started":
         device = printable(str(data.get("device", "?")))
         progress.update(task, description=f"job {job_id} on {device}")
-    elif kind == "epoch" and (epoch := _valid_epoch(data)):
+    elif kind == "epoch" and (epoch := valid_epoch(data)):
         shown = "  ".join(
             f"{printable(name)} {value:.4f}"
             for name, value in epoch.metrics.items()
@@ -327,17 +358,9 @@ def _show(progress: Progress, task: TaskID, console: Console, job_id: str, event
         console.print(f"job {job_id}: {kind}{said}: {printable(str(data.get('message', '')))}")
 
 
-def _valid_epoch(data: dict[str, Any]):
-    from api.routes.jobs import Epoch  # the API's own schema
-
-    try:
-        return Epoch.model_validate(data)
-    except ValueError:
-        return None
-
-
 def _print_job(sessions: sessionmaker[Session], job_id: str, as_json: bool) -> None:
-    from api.routes.jobs import JobOut  # the API's own schema
+    from api.schemas.jobs import JobOut
+    from training_sandbox import jobs
 
     with sessions() as session:
         job = jobs.get(session, job_id)
@@ -371,6 +394,9 @@ def _print_job(sessions: sessionmaker[Session], job_id: str, as_json: bool) -> N
 
 
 def _print_results(metrics: dict[str, float | None], original: OriginalResult | None) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
     table = Table("metric", "this run", "original")
     for name, value in metrics.items():
         theirs = ""

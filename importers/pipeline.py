@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from importers.merge import EditionDoc, Merged, merge
 from importers.registry import decode, parse_text
-from kb import db, version
+from kb import db
 from kb.extraction import prerequisites
 from kb.extraction.relevance import Relevance
 from kb.extraction.topics import Discovered, identity_key
@@ -61,7 +61,8 @@ def import_inputs(
     on_parsed: Callable[[str], None] | None = None,
 ) -> ImportReport:
     """Import the inputs into `session`'s transaction; `on_parsed(origin)` follows progress.
-    Imports run one at a time: a second waits for the first to end (`db.serialize`)."""
+    Imports run one at a time: a second waits for the first to end (`db.serialize`). The
+    knowledge base's version is the caller's to stamp (`api.services.imports`)."""
     db.serialize(session, "import")
     vocabulary = vocabulary or default_vocabulary()
     report = ImportReport()
@@ -99,7 +100,6 @@ def import_inputs(
     for source in dict.fromkeys(sources):
         report.rejected += rebuild_source(session, source, vocabulary, parsed)
         report.sources.append(source.id)
-    version.stamp(session)
     return report
 
 

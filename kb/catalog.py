@@ -133,6 +133,12 @@ class Catalog:
         """The slug of the topic a user means by its slug, name or alias, in any case."""
         return self._names.get(fold(text))
 
+    def ranked_resources(self, slug: str) -> list[ResourceView]:
+        """A topic's resources, those the guide endorses most first: mentioned by more editions,
+        then more often, then earlier in the guide."""
+        views = [self.resources[id_] for id_ in self.resources_by_topic.get(slug, ())]
+        return sorted(views, key=lambda r: (-r.editions, -r.mentions, r.position, r.id))
+
     def graph(self) -> nx.DiGraph:
         """Prerequisite graph: an edge `requires -> topic` carries its Relation."""
         graph = nx.DiGraph()

@@ -5,10 +5,15 @@ from __future__ import annotations
 
 
 class KBError(Exception):
-    """Base class for every error the knowledge base raises on purpose."""
+    """Base class for every error the knowledge base raises on purpose. `extensions` are
+    members the API's problem document adds (`suggestions`, `errors`, ...)."""
 
     status = 500  # HTTP
     exit_code = 1  # the `kb` command
+
+    def __init__(self, message: str, **extensions: object) -> None:
+        super().__init__(message)
+        self.extensions = extensions
 
     @property
     def headers(self) -> dict[str, str]:
@@ -22,8 +27,10 @@ class InputError(KBError):
     status = 422
     exit_code = 2
 
-    def __init__(self, origin: str, reason: str, *, location: str | None = None):
-        super().__init__(f"{origin}: {reason}")
+    def __init__(
+        self, origin: str, reason: str, *, location: str | None = None, **extensions: object
+    ):
+        super().__init__(f"{origin}: {reason}", **extensions)
         self.origin = origin
         self.reason = reason
         self.location = location
@@ -33,6 +40,17 @@ class NotFoundError(KBError):
     """A requested entity does not exist."""
 
     status = 404
+
+
+class UnknownTopic(NotFoundError):
+    """A topic named by the caller (a goal, a topic to mark) that the knowledge base lacks;
+    `suggestions` are the topics they may have meant. For the command it is bad input."""
+
+    exit_code = 2
+
+    def __init__(self, message: str, *, suggestions: list[str], **extensions: object) -> None:
+        super().__init__(message, suggestions=suggestions, **extensions)
+        self.suggestions = suggestions
 
 
 class SchemaError(KBError):

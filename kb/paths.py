@@ -105,7 +105,17 @@ class Path:
 
 def implied_known(graph: nx.DiGraph, known: Iterable[str]) -> dict[str, str]:
     """Each topic the learner can be taken to know, with why: knowing a topic implies knowing
-    what it requires (by stated requirement, not by mere outline order)."""
+    what it requires (by stated requirement, not by mere outline order).
+
+    >>> import networkx as nx
+    >>> from kb.catalog import Relation
+    >>> def requires(topic, needed, origin="stated"):
+    ...     return needed, topic, {"relation": Relation(topic, needed, origin, None, "", 1.0, ())}
+    >>> graph = nx.DiGraph([requires("keras", "python"),
+    ...                     requires("keras", "numpy", origin="suggested-order")])
+    >>> implied_known(graph, ["keras"])
+    {'keras': 'known', 'python': 'implied by keras'}
+    """
     implied: dict[str, str] = {}
     for slug in sorted(known):
         implied[slug] = "known"
@@ -118,7 +128,19 @@ def implied_known(graph: nx.DiGraph, known: Iterable[str]) -> dict[str, str]:
 def ancestors(graph: nx.DiGraph, slugs: Iterable[str], *, required_only: bool = False) -> set[str]:
     """Everything `slugs` require, directly or not; with `required_only`, along requirement edges
     alone. One walk for all of them, over the adjacency itself: a filtered networkx view costs
-    a Python call per edge it looks at."""
+    a Python call per edge it looks at.
+
+    >>> import networkx as nx
+    >>> from kb.catalog import Relation
+    >>> def requires(topic, needed, origin="stated"):
+    ...     return needed, topic, {"relation": Relation(topic, needed, origin, None, "", 1.0, ())}
+    >>> graph = nx.DiGraph([requires("keras", "python"), requires("cifar-10", "keras"),
+    ...                     requires("cifar-10", "mnist", origin="suggested-order")])
+    >>> sorted(ancestors(graph, ["cifar-10"]))
+    ['keras', 'mnist', 'python']
+    >>> sorted(ancestors(graph, ["cifar-10"], required_only=True))
+    ['keras', 'python']
+    """
     pending = [s for s in slugs if s in graph]
     found: set[str] = set()
     while pending:

@@ -78,6 +78,9 @@ def add_missing_scheme(url: str) -> str:
     ``p.migdal.pl/2017/01/06/x.html`` and ``//cdn.example.com/a`` gain a scheme; relative paths
     (``/imgs/a.png``, ``notes.html``), fragments, ``mailto:`` and full URLs are returned as given.
     Hosts written as bare IP addresses are not recognised (a TLD must be letters).
+
+    >>> add_missing_scheme("p.migdal.pl/2017/01/06/x.html")
+    'http://p.migdal.pl/2017/01/06/x.html'
     """
     text = url.strip()
     rest = text[2:] if text.startswith("//") else text
@@ -102,6 +105,9 @@ def normalize_url(url: str) -> str:
     A schemeless link that starts with a host name is treated as ``http://``. Anything that is
     not an http(s) URL (relative paths, ``mailto:``) is returned stripped but otherwise as is:
     without a base URL there is nothing safe to canonicalise.
+
+    >>> normalize_url("HTTP://www.Example.com:80/a/../b/?utm_source=x&b=2&a=1#top")
+    'https://example.com/b?a=1&b=2'
     """
     text = add_missing_scheme(url.strip())
     try:
@@ -127,7 +133,11 @@ def normalize_url(url: str) -> str:
 
 
 def url_case_key(url: str) -> str:
-    """`normalize_url`, then lower-cased: matches a link whose case was lost (lower-cased dumps)."""
+    """`normalize_url`, then lower-cased: matches a link whose case was lost (lower-cased dumps).
+
+    >>> url_case_key("https://en.wikipedia.org/wiki/Skynet_%28Terminator%29")
+    'https://en.wikipedia.org/wiki/skynet_(terminator)'
+    """
     return normalize_url(url).lower()
 
 
@@ -143,6 +153,9 @@ def best_display_url(candidates: Iterable[str]) -> str:
     3. fewer things the key drops (a scroll-only fragment, tracking parameters);
     4. shorter;
     5. lexicographically first.
+
+    >>> best_display_url(["http://youtube.com/watch?v=abc", "https://www.youtube.com/watch?v=aBc"])
+    'https://www.youtube.com/watch?v=aBc'
     """
     forms = sorted({c.strip() for c in candidates})
     if not forms:

@@ -6,17 +6,16 @@ from __future__ import annotations
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from kb import version
 from kb.models import Example, Resource, Topic
 from kb.urls import url_case_key
 from training_sandbox.inside.catalog import EXAMPLES
 
 
 def link_examples(session: Session) -> dict[str, int | None]:
-    """Store every catalog example with its links, drop examples the catalog no longer has, and
-    stamp the knowledge base's version, which covers them. A resource is matched by its URL
-    without case, as a lower-cased dump of the guide writes it. Returns each example's resource
-    id (None: no imported guide links what it reproduces)."""
+    """Store every catalog example with its links and drop examples the catalog no longer has;
+    the knowledge base's version covers them, and is the caller's to stamp. A resource is
+    matched by its URL without case, as a lower-cased dump of the guide writes it. Returns each
+    example's resource id (None: no imported guide links what it reproduces)."""
     resources = {
         url_case_key(url): id_ for id_, url in session.execute(select(Resource.id, Resource.url))
     }
@@ -31,5 +30,4 @@ def link_examples(session: Session) -> dict[str, int | None]:
         session.add(row)
     session.execute(delete(Example).where(Example.name.not_in(list(EXAMPLES))))
     session.flush()
-    version.stamp(session)
     return linked

@@ -2,21 +2,15 @@
 
 from __future__ import annotations
 
-import importlib
-
-from flask import Blueprint
+from api.routes import examples, health, jobs, learners, paths, resources, search, topics
 
 BLUEPRINTS = [
-    "api.routes.health",
-    "api.routes.topics",
-    "api.routes.resources",
-    "api.routes.search",
-    "api.routes.paths",
-    "api.routes.learners",
-    "api.routes.examples",
-    "api.routes.jobs",
+    health.bp,
+    topics.bp,
+    resources.bp,
+    search.bp,
+    paths.bp,
+    learners.bp,
+    examples.bp,
+    jobs.bp,
 ]
-
-
-def blueprints() -> list[Blueprint]:
-    return [importlib.import_module(name).bp for name in BLUEPRINTS]

@@ -2,67 +2,20 @@
 
 from __future__ import annotations
 
-import dataclasses
-from typing import Any
-
 from flask import Blueprint
-from pydantic import BaseModel, Field
 
 from api.http import operation
-from api.problems import ProblemError
-from training_sandbox.inside import catalog
+from api.schemas.examples import ExampleOut, Examples
+from api.services import examples
 
 bp = Blueprint("examples", __name__)
-
-
-class OriginalResult(BaseModel):
-    """What the original example reported, to compare a run with."""
-
-    metric: str
-    value: float | None = Field(description="null where the original did not record it")
-    epochs: int | None
-    note: str
-
-    @classmethod
-    def of(cls, original: catalog.OriginalResult) -> OriginalResult:
-        return cls(**dataclasses.asdict(original))
-
-
-class ExampleOut(BaseModel):
-    name: str
-    title: str
-    description: str
-    guide_url: str = Field(description="the original the guide links to")
-    topics: list[str] = Field(description="slugs of the topics it teaches")
-    dataset: str
-    gpu_fraction: float = Field(description="the share of a GPU a job of it asks Ray for")
-    original: OriginalResult
-    parameters: dict[str, Any] = Field(description="JSON Schema of its parameters")
-
-    @classmethod
-    def of(cls, example: catalog.Example) -> ExampleOut:
-        return cls(
-            name=example.name,
-            title=example.title,
-            description=example.description,
-            guide_url=example.guide_url,
-            topics=list(example.topics),
-            dataset=example.dataset,
-            gpu_fraction=example.gpu_fraction,
-            original=OriginalResult.of(example.original),
-            parameters=example.json_schema(),
-        )
-
-
-class Examples(BaseModel):
-    items: list[ExampleOut]
 
 
 @operation(
     bp, "GET", "/examples", response=Examples, summary="The runnable examples", tags=["sandbox"]
 )
 def list_examples() -> Examples:
-    return Examples(items=[ExampleOut.of(e) for e in catalog.EXAMPLES.values()])
+    return Examples(items=[ExampleOut.of(e) for e in examples.listing()])
 
 
 @operation(
@@ -74,7 +27,4 @@ def list_examples() -> Examples:
     tags=["sandbox"],
 )
 def get_example(name: str) -> ExampleOut:
-    try:
-        return ExampleOut.of(catalog.get(name))
-    except catalog.UnknownExample as error:
-        raise ProblemError(404, str(error)) from None
+    return ExampleOut.of(examples.get(name))

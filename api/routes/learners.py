@@ -5,90 +5,29 @@ Everything about a learner needs their bearer token (see api.auth).
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Literal
-
 from flask import Blueprint, request
-from pydantic import BaseModel, Field
 
 from api import knowledge
 from api.auth import authorized
 from api.http import limiter, operation
-from api.problems import ProblemError
-from api.routes.paths import Kind, learning_graph_of, resolve_topics
-from api.schemas import TopicRef
-from kb import learners, paths
+from api.schemas.common import TopicRef
+from api.schemas.learners import (
+    CreatedLearner,
+    LearnerChange,
+    LearnerOut,
+    NewLearner,
+    NextQuery,
+    NextTopic,
+    NextTopics,
+    ResourceState,
+    StateChange,
+    TopicState,
+)
+from api.services import learners
+from kb import learners as kb_learners
 from kb.models import Learner
 
 bp = Blueprint("learners", __name__)
-
-State = Literal["known", "learning", "done", "skipped"]
-NEXT_DEFAULT = 10
-
-
-class NewLearner(BaseModel):
-    name: str | None = Field(default=None, max_length=200)
-    known: list[str] = Field(default=[], max_length=200, description="topics already known")
-    goals: list[str] = Field(default=[], max_length=10, description="topics to reach")
-    prefer: list[Kind] = Field(default=[], description="resource kinds, most wanted first")
-    max_hours: float | None = Field(default=None, gt=0, le=100_000)
-
-
-class LearnerChange(BaseModel):
-    """Only the fields given change."""
-
-    name: str | None = Field(default=None, max_length=200)
-    goals: list[str] | None = Field(default=None, max_length=10)
-    prefer: list[Kind] | None = None
-    max_hours: float | None = Field(default=None, gt=0, le=100_000)
-
-
-class StateChange(BaseModel):
-    state: State
-
-
-class TopicState(BaseModel):
-    slug: str
-    name: str
-    state: State
-    updated_at: datetime
-
-
-class ResourceState(BaseModel):
-    id: int
-    title: str
-    state: State
-    updated_at: datetime
-
-
-class LearnerOut(BaseModel):
-    id: str
-    name: str | None
-    goals: list[TopicRef]
-    prefer: list[str]
-    max_hours: float | None
-    created_at: datetime
-    topics: list[TopicState]
-    resources: list[ResourceState]
-
-
-class CreatedLearner(LearnerOut):
-    token: str = Field(description="the learner's secret; shown only this once")
-
-
-class NextTopic(BaseModel):
-    topic: TopicRef
-    toward_goals: bool = Field(description="on the way to one of the learner's goals")
-    requires: list[str] = Field(description="its prerequisites, all known or done")
-
-
-class NextTopics(BaseModel):
-    goals: list[TopicRef]
-    items: list[NextTopic]
-
-
-class NextQuery(BaseModel):
-    limit: int = Field(default=NEXT_DEFAULT, ge=1, le=200)
 
 
 @operation(
@@ -104,17 +43,15 @@ class NextQuery(BaseModel):
 @limiter.limit("30 per minute;300 per day")
 def create_learner(body: NewLearner):
     """Returns the learner with a secret `token`, needed by every other learner operation."""
-    catalog = knowledge.catalog()
-    session = knowledge.session()
     learner, token = learners.create(
-        session,
+        knowledge.session(),
+        knowledge.snapshot(),
         name=body.name,
-        known=resolve_topics(catalog, body.known, "known"),
-        goals=resolve_topics(catalog, body.goals, "goals"),
-        prefer=list(body.prefer),
+        known=body.known,
+        goals=body.goals,
+        prefer=body.prefer,
         max_hours=body.max_hours,
     )
-    session.commit()
     shown = CreatedLearner(**_learner(learner).model_dump(), token=token)
     return shown, 201, {"Location": f"{request.root_path}/api/v1/learners/{learner.id}"}
 
@@ -143,13 +80,9 @@ def get_learner(learner_id: str) -> LearnerOut:
     tags=["learners"],
 )
 def change_learner(learner_id: str, body: LearnerChange) -> LearnerOut:
-    learner = authorized(learner_id)
     changes = body.model_dump(exclude_unset=True)
-    if changes.get("goals") is not None:
-        changes["goals"] = resolve_topics(knowledge.catalog(), changes["goals"], "goals")
-    learners.update(knowledge.session(), learner, **changes)
-    knowledge.session().commit()
-    return _learner(learner)
+    learner = authorized(learner_id)
+    return _learner(learners.change(knowledge.session(), knowledge.snapshot(), learner, **changes))
 
 
 @operation(
@@ -161,9 +94,7 @@ def change_learner(learner_id: str, body: LearnerChange) -> LearnerOut:
     tags=["learners"],
 )
 def delete_learner(learner_id: str):
-    session = knowledge.session()
-    session.delete(authorized(learner_id))
-    session.commit()
+    learners.delete(knowledge.session(), authorized(learner_id))
 
 
 @operation(
@@ -178,12 +109,10 @@ def delete_learner(learner_id: str):
 )
 def put_topic_state(learner_id: str, slug: str, body: StateChange) -> TopicState:
     learner = authorized(learner_id)
-    found = knowledge.catalog().find(slug)
-    if found is None:
-        raise ProblemError(404, f"no topic {slug!r}")
-    row = learners.set_topic_state(knowledge.session(), learner, found, body.state)
-    knowledge.session().commit()
-    return TopicState(slug=found, name=row.topic.name, state=row.state, updated_at=row.updated_at)
+    row = learners.mark_topic(knowledge.session(), knowledge.snapshot(), learner, slug, body.state)
+    return TopicState(
+        slug=row.topic.slug, name=row.topic.name, state=row.state, updated_at=row.updated_at
+    )
 
 
 @operation(
@@ -197,16 +126,11 @@ def put_topic_state(learner_id: str, slug: str, body: StateChange) -> TopicState
     tags=["learners"],
 )
 def put_resource_state(learner_id: str, resource_id: str, body: StateChange) -> ResourceState:
-    learner = authorized(learner_id)
-    resource = (
-        knowledge.catalog().resources.get(int(resource_id)) if resource_id.isdigit() else None
-    )
-    if resource is None:
-        raise ProblemError(404, f"no resource {resource_id!r}")
-    row = learners.set_resource_state(knowledge.session(), learner, resource.id, body.state)
-    knowledge.session().commit()
+    learner, snapshot = authorized(learner_id), knowledge.snapshot()
+    row = learners.mark_resource(knowledge.session(), snapshot, learner, resource_id, body.state)
+    title = snapshot.catalog.resources[row.resource_id].title
     return ResourceState(
-        id=resource.id, title=resource.title, state=row.state, updated_at=row.updated_at
+        id=row.resource_id, title=title, state=row.state, updated_at=row.updated_at
     )
 
 
@@ -223,35 +147,32 @@ def put_resource_state(learner_id: str, resource_id: str, body: StateChange) -> 
 def next_topics(learner_id: str, query: NextQuery) -> NextTopics:
     """Topics not yet known or done whose prerequisites all are, those on the way to the
     learner's goals first."""
-    learner = authorized(learner_id)
-    catalog = knowledge.catalog()
-    graph = knowledge.derived("learning-graph", learning_graph_of)
-    goals = [g for g in learners.split(learner.goals) if g in catalog.topics]
-    progress = learners.progress(knowledge.session(), learner)
-    toward = paths.on_the_way(graph, goals)
-    ready = paths.next_topics(catalog, graph, goals, progress.known)[: query.limit]
+    snapshot = knowledge.snapshot()
+    goals, ready = learners.next_topics(
+        knowledge.session(), snapshot, authorized(learner_id), query.limit
+    )
     return NextTopics(
-        goals=[TopicRef.of(catalog, g) for g in goals],
+        goals=[TopicRef.of(snapshot.catalog, g) for g in goals],
         items=[
             NextTopic(
-                topic=TopicRef.of(catalog, t.slug),
-                toward_goals=t.slug in toward,
-                requires=sorted(graph.predecessors(t.slug)),
+                topic=TopicRef.of(snapshot.catalog, r.topic.slug),
+                toward_goals=r.toward_goals,
+                requires=r.requires,
             )
-            for t in ready
+            for r in ready
         ],
     )
 
 
 def _learner(learner: Learner) -> LearnerOut:
-    catalog = knowledge.catalog()
+    catalog = knowledge.snapshot().catalog
     return LearnerOut(
         id=learner.id,
         name=learner.name,
         goals=[
-            TopicRef.of(catalog, g) for g in learners.split(learner.goals) if g in catalog.topics
+            TopicRef.of(catalog, g) for g in kb_learners.split(learner.goals) if g in catalog.topics
         ],
-        prefer=learners.split(learner.prefer),
+        prefer=kb_learners.split(learner.prefer),
         max_hours=learner.max_hours,
         created_at=learner.created_at,
         topics=[

@@ -1,10 +1,12 @@
-"""Response parts that several endpoints share, so that a topic or a quote reads the same in all."""
+"""Response parts that several endpoints share, so that a topic, a resource or a quote reads the
+same in all."""
 
 from __future__ import annotations
 
 from pydantic import BaseModel, Field
 
 from kb import catalog as kb_catalog
+from kb.values import Kind
 
 
 class TopicRef(BaseModel):
@@ -25,3 +27,10 @@ class Evidence(BaseModel):
     @classmethod
     def quoting(cls, evidence: tuple[kb_catalog.Evidence, ...]) -> list[Evidence]:
         return [cls(edition=e.edition, sentence=e.sentence) for e in evidence]
+
+
+class ResourceRef(BaseModel):
+    id: int
+    url: str
+    title: str
+    kind: Kind

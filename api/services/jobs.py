@@ -1,5 +1,5 @@
-"""The sandbox's use cases, written once for the API and the command line: start a job, see
-one (reaping it when its runner went silent), list them, cancel one.
+"""Sandbox jobs: start one, see one (reaping it when its runner went silent), list them, cancel
+one.
 
 Each takes the caller's session and identity (`kb.identities`). A learner sees and cancels only
 their own jobs, within their quotas (`quotas`); maintainers and the operator see all of them,
@@ -13,19 +13,19 @@ from collections.abc import Mapping
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from api.services import examples
 from kb import db
 from kb.errors import Busy, InputError, NotAllowed
 from kb.identities import Identity
-from kb.models import Job
+from kb.models import Job, JobEvent
+from kb.settings import SandboxSettings
 from training_sandbox import executors, jobs, quotas
-from training_sandbox.inside import catalog
-from training_sandbox.settings import Settings
 
 QUEUE_LOCK = "sandbox queue"
 
 
 class JobService:
-    def __init__(self, session: Session, settings: Settings, database_url: str) -> None:
+    def __init__(self, session: Session, settings: SandboxSettings, database_url: str) -> None:
         self.session, self.settings, self.database_url = session, settings, database_url
 
     def start(
@@ -51,12 +51,8 @@ class JobService:
             message = f"at most {limit:g} s (KB_SANDBOX_TIMEOUT)"
             raise InputError("timeout_seconds", message, location="body")
         executor = executors.executor(self.settings.executor, self.database_url, self.settings)
-        try:  # before any quota: a wrong parameter is said first
-            full = catalog.get(example).validate(params or {}) if example is not None else None
-        except catalog.UnknownExample as error:
-            raise InputError("example", str(error), location="body") from None
-        except catalog.InvalidParams as error:
-            raise InputError(f"params.{error.param}", str(error), location="body") from None
+        # before any quota: a wrong parameter is said first
+        full = examples.validated(example, params or {}) if example is not None else None
         share = executor.gpu_share(example)
         db.serialize(self.session, QUEUE_LOCK)
         if hand_off:
@@ -109,6 +105,15 @@ class JobService:
                 | ((Job.created_at == last.created_at) & (Job.id < last.id))
             )
         return list(self.session.scalars(query))
+
+    def events(self, viewer: Identity, job_id: str, *, after: int, limit: int) -> list[JobEvent]:
+        """The job's events numbered after `after`, in order, at most `limit` of them."""
+        self.get(viewer, job_id)
+        return jobs.events(self.session, job_id, after=after, limit=limit)
+
+    def epochs(self, job: Job) -> list[dict]:
+        """What the job's latest attempt reported of each epoch, in order."""
+        return jobs.epochs(self.session, job)
 
     def cancel(self, viewer: Identity, job_id: str) -> Job:
         """A queued job is cancelled at once; a running one is stopped by its runner within a
