@@ -1,8 +1,26 @@
-"""Database fixtures: every database test runs on SQLite and on the local PostgreSQL.
+"""Shared fixtures: every database test runs on SQLite and on the local PostgreSQL.
 
-The schema is always the one the migrations build. `session` runs a test inside a transaction
-that is rolled back at its end; `database_url` gives a test a database of its own (cloned from a
-migrated template) for code that commits, such as the `kb` command.
+The schema is always the one the migrations build. Which fixture to use:
+
+* `session`: a session in a transaction on the migrated (empty) template, rolled back when the
+  test ends. For a test of kb functions that write rows and read them back in the same session:
+  nothing is committed and no database is made.
+* `guide_session`: the same, on the database the guide was imported into once per backend. For
+  a test that reads (or writes and reads back) the imported guide in one session.
+* `database_url` (fresh, migrated) and `guide_database_url` (holding the imported guide): a
+  database of the test's own, cloned from a template, for code that commits or that another
+  process reads: the `kb` command, the server, the sandbox's workers, an app and its sessions.
+  `make_database` and `make_guide_database` make more of them (for module-scoped fixtures).
+  A test holding `session` or `guide_session` must not also clone that database: PostgreSQL
+  copies a template only while nobody is connected to it.
+* `app`, `client` and `make_app`: the API's Flask app (`api.app.create_app`), its test client,
+  and a factory of more apps with settings changed (`make_app(CORS_ORIGINS=[])`); every app is
+  disposed when the test ends. A module changes them by overriding the small fixtures they are
+  built from, never `app` itself: `app_database_url` (`guide_database_url` by default; a fresh
+  database: `database_url`), `app_config` (the Flask settings besides DATABASE_URL; a fixture
+  that needs environment variables set before the app is made, such as the sandbox's, sets
+  them there with monkeypatch) and `app_blueprints` (routes only the module's tests have).
+* `runner`: a click `CliRunner` whose `kb` commands use `database_url` (KB_DATABASE_URL).
 """
 
 from __future__ import annotations
@@ -10,11 +28,14 @@ from __future__ import annotations
 import os
 import shutil
 import uuid
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 from click.testing import CliRunner
+from flask import Blueprint, Flask
+from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
 from kb import db
@@ -23,6 +44,10 @@ POSTGRES_URL = os.environ.get(
     "KB_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 )
 GUIDES = Path(__file__).resolve().parents[2] / "shared" / "guides" / "learning-deep-learning-2017"
+# The examples' datasets (real MNIST) beside the checkout, for the jobs the tests run.
+os.environ.setdefault(
+    "KB_DATASETS_DIR", str(Path(__file__).resolve().parents[2] / "shared" / "datasets")
+)
 POSTS = Path(__file__).resolve().parent / "data" / "posts"
 BACKENDS = ["sqlite", "postgresql"]
 
@@ -98,18 +123,25 @@ def _clone(backend: str, url: str, tmp_path_factory, request) -> str:
 
 
 @pytest.fixture(scope="session")
-def make_guide_database(template, make_database, guide_files, tmp_path_factory, request):
-    """A factory of databases holding the five imported editions of the guide (imported once)."""
-    from importers.pipeline import ImportInput, import_inputs
-    from training_sandbox.links import link_examples
+def guide_template(make_database, guide_files) -> str:
+    """The database the five editions of the guide were imported into, once per backend: tests
+    clone it (`make_guide_database`) or read it in a rolled-back transaction (`guide_session`),
+    and never commit to it."""
+    from api.services.imports import import_guides
+    from importers.pipeline import ImportInput
 
     url = make_database()
     engine = db.make_engine(url)
     with db.session_factory(engine)() as session, session.begin():  # as `kb import` does
-        import_inputs(session, [ImportInput(str(f), f.read_bytes()) for f in guide_files])
-        link_examples(session)
+        import_guides(session, [ImportInput(str(f), f.read_bytes()) for f in guide_files])
     engine.dispose()  # PostgreSQL copies a template only while nobody is connected to it
-    return lambda: _clone(template[0], url, tmp_path_factory, request)
+    return url
+
+
+@pytest.fixture(scope="session")
+def make_guide_database(template, guide_template, tmp_path_factory, request):
+    """A factory of databases holding the five imported editions of the guide (imported once)."""
+    return lambda: _clone(template[0], guide_template, tmp_path_factory, request)
 
 
 @pytest.fixture
@@ -124,23 +156,78 @@ def database_url(make_database) -> str:
     return make_database()
 
 
-@pytest.fixture
-def engine(database_url):
-    engine = db.make_engine(database_url)
-    yield engine
-    engine.dispose()
+def _rolled_back(url: str) -> Iterator[Session]:
+    engine = db.make_engine(url)
+    try:
+        with engine.connect() as connection:
+            transaction = connection.begin()
+            try:
+                with Session(bind=connection) as session:
+                    yield session
+            finally:
+                transaction.rollback()
+    finally:
+        engine.dispose()  # PostgreSQL copies a template only while nobody is connected to it
 
 
 @pytest.fixture
-def session(template):
-    """A session in a transaction that is rolled back when the test ends."""
-    engine = db.make_engine(template[1])
-    with engine.connect() as connection:
-        transaction = connection.begin()
-        with Session(bind=connection) as session:
-            yield session
-        transaction.rollback()
-    engine.dispose()
+def session(template) -> Iterator[Session]:
+    """A session on the migrated template, in a transaction rolled back when the test ends."""
+    yield from _rolled_back(template[1])
+
+
+@pytest.fixture
+def guide_session(guide_template) -> Iterator[Session]:
+    """A session on the imported guide, in a transaction rolled back when the test ends."""
+    yield from _rolled_back(guide_template)
+
+
+@pytest.fixture
+def app_database_url(guide_database_url) -> str:
+    """The database of the `app` fixture; a module that needs a fresh one overrides this."""
+    return guide_database_url
+
+
+@pytest.fixture
+def app_config() -> dict:
+    """The `app` fixture's settings besides DATABASE_URL; a module overrides this."""
+    return {"TESTING": True, "RATELIMIT_DEFAULT": ""}
+
+
+@pytest.fixture
+def app_blueprints() -> dict[str, Callable[[], Blueprint]]:
+    """Routes that only a module's tests have: URL prefix -> a function that builds them."""
+    return {}
+
+
+@pytest.fixture
+def make_app(app_database_url, app_config, app_blueprints) -> Iterator[Callable[..., Flask]]:
+    """A factory of apps on `app_database_url` with `app_config`, changed by its keywords;
+    each is disposed when the test ends."""
+    from api.app import create_app, engine_of
+
+    made: list[Flask] = []
+
+    def make(**config) -> Flask:
+        app = create_app({"DATABASE_URL": app_database_url, **app_config, **config})
+        made.append(app)
+        for prefix, build in app_blueprints.items():
+            app.register_blueprint(build(), url_prefix=prefix)
+        return app
+
+    yield make
+    for app in made:
+        engine_of(app).dispose()
+
+
+@pytest.fixture
+def app(make_app) -> Flask:
+    return make_app()
+
+
+@pytest.fixture
+def client(app) -> FlaskClient:
+    return app.test_client()
 
 
 @pytest.fixture

@@ -17,12 +17,12 @@ from markupsafe import escape
 from openapi_spec_validator import validate
 from pydantic import BaseModel
 
-from api import settings
-from api.app import create_app, engine_of
+from api.app import create_app, engine_of, flask_config
 from api.http import limiter, operation
-from api.knowledge import catalog
-from importers.pipeline import ImportInput, import_inputs
-from kb import db
+from api.knowledge import snapshot
+from api.services.imports import import_guides
+from importers.pipeline import ImportInput
+from kb import db, settings
 
 PROBLEM_KEYS = {"type", "title", "status", "detail", "instance"}
 EXTENSIONS = {"errors", "suggestions"}
@@ -55,29 +55,22 @@ def _test_routes() -> Blueprint:
     return bp
 
 
-def make_app(database_url: str, **config):
-    settings = {
-        "DATABASE_URL": database_url,
+@pytest.fixture
+def app_config() -> dict:
+    """The settings of this module's apps (conftest's `app`, `client` and `make_app`, on the
+    guide): a small body limit and one allowed origin."""
+    return {
         "TESTING": True,
         "RATELIMIT_DEFAULT": "",
         "MAX_CONTENT_LENGTH": BODY_LIMIT,
         "CORS_ORIGINS": [ALLOWED_ORIGIN],
     }
-    app = create_app(settings | config)
-    app.register_blueprint(_test_routes(), url_prefix="/test")
-    return app
 
 
 @pytest.fixture
-def app(guide_database_url):
-    app = make_app(guide_database_url)
-    yield app
-    engine_of(app).dispose()
-
-
-@pytest.fixture
-def client(app):
-    return app.test_client()
+def app_blueprints() -> dict[str, Callable[[], Blueprint]]:
+    """Every app of this module also has the routes above."""
+    return {"/test": _test_routes}
 
 
 def _chunked(path: str, size: int) -> Callable:
@@ -188,12 +181,8 @@ CASES = [
 
 
 @pytest.mark.parametrize("case", CASES, ids=[case.name for case in CASES])
-def test_every_error_is_one_problem_shape(guide_database_url, case):
-    app = make_app(guide_database_url, **case.config)
-    try:
-        response = case.request(app.test_client())
-    finally:
-        engine_of(app).dispose()
+def test_every_error_is_one_problem_shape(make_app, case):
+    response = case.request(make_app(**case.config).test_client())
 
     assert response.status_code == case.status
     assert response.mimetype == "application/problem+json"
@@ -237,7 +226,7 @@ def test_the_version_check_survives_a_lost_connection(app, client):
     assert client.get("/api/v1/health").status_code == 200
 
 
-def test_cross_origin_requests_only_from_listed_origins(client, guide_database_url):
+def test_cross_origin_requests_only_from_listed_origins(client, make_app):
     allowed = client.get("/api/v1/health", headers={"Origin": ALLOWED_ORIGIN})
     assert allowed.headers["Access-Control-Allow-Origin"] == ALLOWED_ORIGIN
     preflight = client.options(
@@ -249,30 +238,29 @@ def test_cross_origin_requests_only_from_listed_origins(client, guide_database_u
     assert other.status_code == 200
     assert "Access-Control-Allow-Origin" not in other.headers
 
-    closed = make_app(guide_database_url, CORS_ORIGINS=[])
-    try:
-        response = closed.test_client().get("/api/v1/health", headers={"Origin": ALLOWED_ORIGIN})
-    finally:
-        engine_of(closed).dispose()
+    closed = make_app(CORS_ORIGINS=[])
+    response = closed.test_client().get("/api/v1/health", headers={"Origin": ALLOWED_ORIGIN})
     assert "Access-Control-Allow-Origin" not in response.headers
 
 
 def test_settings_come_from_the_environment():
-    read = settings.from_environment(
-        {
-            "KB_DATABASE_URL": "sqlite:///elsewhere.sqlite3",
-            "KB_MAX_REQUEST_BYTES": "2048",
-            "KB_CORS_ORIGINS": " https://a.example, https://b.example ,",
-            "KB_RATE_LIMIT": "",
-            "KB_RATE_LIMIT_STORAGE": "redis://cache:6379",
-        }
+    read = flask_config(
+        settings.read(
+            {
+                "KB_DATABASE_URL": "sqlite:///elsewhere.sqlite3",
+                "KB_MAX_REQUEST_BYTES": "2048",
+                "KB_CORS_ORIGINS": " https://a.example, https://b.example ,",
+                "KB_RATE_LIMIT": "",
+                "KB_RATE_LIMIT_STORAGE": "redis://cache:6379",
+            }
+        )
     )
     assert read["DATABASE_URL"] == "sqlite:///elsewhere.sqlite3"
     assert read["MAX_CONTENT_LENGTH"] == 2048
     assert read["CORS_ORIGINS"] == ["https://a.example", "https://b.example"]
     assert read["RATELIMIT_DEFAULT"] == ""
     assert read["RATELIMIT_STORAGE_URI"] == "redis://cache:6379"
-    defaults = settings.from_environment({"KB_DATABASE_URL": "sqlite://"})
+    defaults = flask_config(settings.read({"KB_DATABASE_URL": "sqlite://"}))
     assert defaults["CORS_ORIGINS"] == []
     assert defaults["RATELIMIT_DEFAULT"] == "50 per second"
 
@@ -291,23 +279,23 @@ def test_an_unmigrated_database_is_refused(tmp_path):
 
 def test_the_snapshot_is_reused_until_an_import_changes_the_version(app, client):
     with app.test_request_context():
-        first = catalog()
+        first = snapshot()
     with app.test_request_context():
-        assert catalog() is first
+        assert snapshot() is first
     before = client.get("/api/v1/health").get_json()
 
     # Another process imports a post: the next request sees it.
     engine = db.make_engine(engine_of(app).url.render_as_string(hide_password=False))
     with db.session_factory(engine)() as session, session.begin():
-        import_inputs(session, [ImportInput(str(POST), POST.read_bytes())])
+        import_guides(session, [ImportInput(str(POST), POST.read_bytes())])
     engine.dispose()
 
     after = client.get("/api/v1/health").get_json()
     assert after["version"] != before["version"]
     assert after["resources"] > before["resources"]
     with app.test_request_context():
-        assert catalog() is not first
-        assert catalog().version == after["version"]
+        assert snapshot() is not first
+        assert snapshot().version == after["version"]
 
 
 def test_sqlite_is_shared_in_wal_mode(app):

@@ -5,21 +5,13 @@ from __future__ import annotations
 import hashlib
 import json
 
-import pytest
 import requests
 import sqlalchemy as sa
 
-from api.app import create_app
 from tests.servers import Server
 
 V1 = "/api/v1"
-
-
-@pytest.fixture
-def client(guide_database_url):
-    app = create_app({"DATABASE_URL": guide_database_url, "TESTING": True, "RATELIMIT_DEFAULT": ""})
-    yield app.test_client()
-    app.extensions["knowledge"].engine.dispose()
+# `client`: conftest's, on a database holding the imported guide.
 
 
 def step_slugs(body: dict) -> list[str]:

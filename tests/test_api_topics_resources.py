@@ -5,21 +5,11 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
-from api.app import create_app, engine_of
+from api.app import engine_of
 from kb.extraction.kinds import KINDS
 from kb.models import EDITION_FORMATS, Mention, Resource, Topic
 
-
-@pytest.fixture
-def app(guide_database_url):
-    app = create_app({"DATABASE_URL": guide_database_url, "TESTING": True, "RATELIMIT_DEFAULT": ""})
-    yield app
-    engine_of(app).dispose()
-
-
-@pytest.fixture
-def client(app):
-    return app.test_client()
+# `app` and `client`: conftest's, on a database holding the imported guide.
 
 
 @pytest.fixture

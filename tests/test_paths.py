@@ -77,11 +77,8 @@ def test_known_topics_and_what_they_imply_are_skipped(guide):
     assert paths.Skipped("python", "implied by keras") in keras.skipped_known
 
 
-def test_same_input_same_output(guide, make_guide_database):
-    engine = db.make_engine(make_guide_database())
-    with db.session_factory(engine)() as session:
-        reloaded = kb_catalog.load(session)
-    engine.dispose()
+def test_same_input_same_output(guide, guide_session):
+    reloaded = kb_catalog.load(guide_session)
     again = (reloaded, learning_graph.build(reloaded))
     assert plan(guide, prefer=("video",)) == plan(again, prefer=("video",))
 

@@ -7,7 +7,6 @@ import struct
 
 import pytest
 
-from api.app import create_app, engine_of
 from kb import maintainers
 from tests.sandbox_helpers import (
     bearer,
@@ -25,11 +24,15 @@ PROBLEM = "application/problem+json"
 
 
 @pytest.fixture
-def client(database_url, tmp_path, monkeypatch):
+def app_database_url(database_url) -> str:
+    """conftest's `app` and `client` on a fresh database: the one `sessions` writes to."""
+    return database_url
+
+
+@pytest.fixture
+def app_config(tmp_path, monkeypatch) -> dict:
     use_sandbox_env(tmp_path, monkeypatch)  # the local executor: jobs wait for a worker
-    app = create_app({"DATABASE_URL": database_url, "TESTING": True, "RATELIMIT_DEFAULT": ""})
-    yield app.test_client()
-    engine_of(app).dispose()
+    return {"TESTING": True, "RATELIMIT_DEFAULT": ""}
 
 
 @pytest.fixture

@@ -10,7 +10,6 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import update
 
-from api.app import create_app, engine_of
 from kb.models import Job
 from tests.sandbox_helpers import new_learner, new_maintainer, sessions_of, use_sandbox_env
 from training_sandbox import jobs
@@ -20,12 +19,16 @@ JOB = {"example": "mnist_logreg", "params": {"dataset": "digits", "epochs": 1}}
 
 
 @pytest.fixture
-def app(database_url, tmp_path, monkeypatch):
+def app_database_url(database_url) -> str:
+    """conftest's `app` on a fresh database: the one `sessions` writes to."""
+    return database_url
+
+
+@pytest.fixture
+def app_config(tmp_path, monkeypatch) -> dict:
     use_sandbox_env(tmp_path, monkeypatch)
     monkeypatch.setenv("KB_SANDBOX_QUEUE_CAP", "30")
-    made = create_app({"DATABASE_URL": database_url, "TESTING": True, "RATELIMIT_ENABLED": False})
-    yield made
-    engine_of(made).dispose()
+    return {"TESTING": True, "RATELIMIT_ENABLED": False}
 
 
 @pytest.fixture
@@ -112,11 +115,11 @@ def test_learners_at_one_address_share_a_few_learners_quota(app, sessions):
 
 
 def test_a_day_s_cpu_seconds_count_limits_while_queued_and_time_taken_once_ended(
-    app, sessions, monkeypatch
+    make_app, sessions, monkeypatch
 ):
-    monkeypatch.setenv("KB_QUOTA_CPU_SECONDS", "100")
+    monkeypatch.setenv("KB_QUOTA_CPU_SECONDS", "100")  # read as the app is made
     learner, headers = new_learner(sessions, "Ada")
-    client = app.test_client()
+    client = make_app().test_client()
     first = client.post(f"{V1}/jobs", json={**JOB, "timeout_seconds": 60}, headers=headers)
     assert first.status_code == 202
     second = client.post(f"{V1}/jobs", json={**JOB, "timeout_seconds": 60}, headers=headers)
