@@ -9,7 +9,7 @@ from __future__ import annotations
 import dataclasses
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -24,6 +24,7 @@ from kb.values import EDITION_FORMATS
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
+    from api.schemas.paths import LearningPath
     from importers.pipeline import ImportInput
     from kb.settings import Settings
 
@@ -138,10 +139,7 @@ def import_command(settings: Settings, inputs: tuple[str, ...], format_: str | N
     quiet = len(origins) < 2 or not console.is_terminal  # a bar only where someone watches it
     with Progress(console=console, transient=True, disable=quiet) as progress:
         reading = progress.add_task("reading", total=len(origins))
-        items = []
-        for origin in origins:
-            items.append(_read(origin, format_, settings))
-            progress.advance(reading)
+        items = [_read(o, format_, settings, lambda: progress.advance(reading)) for o in origins]
         parsing = progress.add_task("importing", total=len(items))
         with _session(settings) as session, session.begin():
             report = import_guides(session, items, on_parsed=lambda _: progress.advance(parsing))
@@ -170,28 +168,11 @@ def export_command(settings: Settings, output: str) -> None:
 @click.pass_obj
 def stats_command(settings: Settings) -> None:
     """Count what the knowledge base holds."""
-    from sqlalchemy import func, select
-
-    from kb.models import Edition, Mention, Prerequisite, Resource, Source, Topic
+    from api.services.stats import counts
 
     with _session(settings) as session:
-        count = lambda *where, model: session.scalar(  # noqa: E731
-            select(func.count()).select_from(model).where(*where)
-        )
-        rows = [
-            ("sources", count(model=Source)),
-            ("editions", count(model=Edition)),
-            ("topics", count(model=Topic)),
-            ("prerequisites stated", count(Prerequisite.origin == "stated", model=Prerequisite)),
-            ("prerequisites by order", count(Prerequisite.origin != "stated", model=Prerequisite)),
-            ("resources", count(model=Resource)),
-            ("mentions by link", count(Mention.url.is_not(None), model=Mention)),
-            ("mentions by name", count(Mention.url.is_(None), model=Mention)),
-        ]
-        kinds = session.execute(
-            select(Resource.kind, func.count()).group_by(Resource.kind).order_by(Resource.kind)
-        ).all()
-    for name, value in rows + [(f"  {kind}", n) for kind, n in kinds]:
+        rows = counts(session)
+    for name, value in rows:
         click.echo(f"{name:<24}{value:>8}")
 
 
@@ -221,7 +202,11 @@ def path_command(settings: Settings, goals, known, prefer, max_hours, as_json) -
     document = LearningPath.of(snapshot.catalog, paths.answer(snapshot, asked), {})
     if as_json:
         click.echo(document.model_dump_json(indent=2))
-        return
+    else:
+        _print_path(document)
+
+
+def _print_path(document: LearningPath) -> None:
     for number, step in enumerate(document.steps, 1):
         optional = " (optional)" if step.optional else ""
         hours = f"{step.hours} h, {step.cumulative_hours} h so far"
@@ -236,7 +221,7 @@ def path_command(settings: Settings, goals, known, prefer, max_hours, as_json) -
         f"total: {document.total_hours} h (estimates){'; skipped: ' + skipped if skipped else ''}"
     )
     for dropped in document.dropped:
-        click.echo(f"dropped to fit {max_hours} h: {dropped.title} ({dropped.hours} h)")
+        click.echo(f"dropped to fit {document.max_hours} h: {dropped.title} ({dropped.hours} h)")
 
 
 @main.command("serve")
@@ -321,7 +306,10 @@ def _inside(entry: Path, folder: Path) -> bool:
     return True
 
 
-def _read(origin: str, format_: str | None, settings: Settings) -> ImportInput:
+def _read(
+    origin: str, format_: str | None, settings: Settings, done: Callable[[], None]
+) -> ImportInput:
+    """The bytes of a file or a URL, with what is known of them; `done()` once read."""
     from importers.fetch import FetchLimits, fetch
     from importers.pipeline import ImportInput
     from importers.registry import refuse_oversize
@@ -329,9 +317,11 @@ def _read(origin: str, format_: str | None, settings: Settings) -> ImportInput:
     if origin.startswith(("http://", "https://")) or "://" in origin:
         limits = FetchLimits(allowed_networks=settings.fetch_allowed_networks)
         fetched = fetch(origin, limits=limits)
+        done()
         return ImportInput(origin, fetched.content, format_, fetched.charset)
     path = Path(origin)
     if not path.is_file():
         raise InputError(origin, "no such file")
     refuse_oversize(path.stat().st_size, origin)
+    done()
     return ImportInput(origin, path.read_bytes(), format_)

@@ -11,7 +11,8 @@ from kb.errors import InputError
 POSTS = Path(__file__).parent / "data" / "posts"
 HTML_POST = POSTS / "cnn-study-guide.html"
 EXPECTED = json.loads((POSTS / "expected.json").read_text(encoding="utf-8"))["cnn-study-guide.html"]
-MARKDOWN_GUIDE = Path("/work/shared/guides/learning-deep-learning-2017/blog-draft-2017-04-18.md")
+GUIDES = Path(__file__).resolve().parents[2] / "shared" / "guides"
+MARKDOWN_GUIDE = GUIDES / "learning-deep-learning-2017" / "blog-draft-2017-04-18.md"
 PAGE_URL = "https://blog.example.org/2020/01/post/"
 
 

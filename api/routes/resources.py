@@ -6,14 +6,7 @@ from flask import Blueprint
 
 from api import knowledge
 from api.http import operation, paginate
-from api.schemas.resources import (
-    EditionSummary,
-    MentionDetail,
-    ResourceDetail,
-    ResourcePage,
-    ResourceQuery,
-    ResourceSummary,
-)
+from api.schemas.resources import ResourceDetail, ResourcePage, ResourceQuery, ResourceSummary
 from api.services import resources
 
 bp = Blueprint("resources", __name__)
@@ -52,21 +45,4 @@ def list_resources(query: ResourceQuery) -> ResourcePage:
 def get_resource(resource_id: int) -> ResourceDetail:
     """The resource, how its kind was decided, and every mention in every edition."""
     view = resources.get(knowledge.snapshot(), resource_id)
-    mentions = [
-        MentionDetail(
-            edition=EditionSummary(
-                id=m.edition, title=m.edition_title, format=m.edition_format, published=m.published
-            ),
-            section=m.section,
-            anchor=m.anchor,
-            sentence=m.sentence,
-            url=m.url,
-        )
-        for m in resources.mentions(knowledge.session(), resource_id)
-    ]
-    return ResourceDetail(
-        **ResourceSummary.of(view).model_dump(),
-        kind_rule=view.kind_rule,
-        kind_confidence=view.kind_confidence,
-        mentions=mentions,
-    )
+    return ResourceDetail.of(view, resources.mentions(knowledge.session(), resource_id))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 from pydantic import AfterValidator, BaseModel, Field
 from pydantic_core import PydanticCustomError
@@ -10,6 +10,9 @@ from pydantic_core import PydanticCustomError
 from api.http import NOT_A_CURSOR, Cursor
 from api.schemas.common import ResourceRef
 from kb.catalog import ResourceView
+
+if TYPE_CHECKING:
+    from api.services.resources import Mentioned
 from kb.values import Access, Kind
 
 
@@ -69,3 +72,26 @@ class ResourceDetail(ResourceSummary):
     kind_rule: str = Field(description="the rule that decided the kind")
     kind_confidence: float
     mentions: list[MentionDetail] = Field(description="in edition order, then guide order")
+
+    @classmethod
+    def of(cls, view: ResourceView, mentions: list[Mentioned]) -> ResourceDetail:
+        return cls(
+            **ResourceSummary.of(view).model_dump(),
+            kind_rule=view.kind_rule,
+            kind_confidence=view.kind_confidence,
+            mentions=[
+                MentionDetail(
+                    edition=EditionSummary(
+                        id=m.edition,
+                        title=m.edition_title,
+                        format=m.edition_format,
+                        published=m.published,
+                    ),
+                    section=m.section,
+                    anchor=m.anchor,
+                    sentence=m.sentence,
+                    url=m.url,
+                )
+                for m in mentions
+            ],
+        )
