@@ -16,7 +16,7 @@ from pydantic.json_schema import models_json_schema
 
 from api.http import JSON, OPERATIONS, Operation, is_list
 from api.problems import MEDIA_TYPE as PROBLEM_JSON
-from api.problems import Problem
+from api.schemas.problems import Problem
 
 TITLE = "Deep-learning knowledge base API"
 METHOD_ORDER = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
