@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 from flask import Flask, Response, current_app, request
 from flask_cors import CORS
 from sqlalchemy import Engine
@@ -24,7 +26,10 @@ def create_app(config: dict | None = None, settings: Settings | None = None) -> 
     settings = settings or kb_settings.read()
     app = Flask(__name__)
     app.config.update(flask_config(settings) | (config or {}))
-    app.extensions["settings"] = settings
+    # The database a test or a caller gives in `config` is the one every part of the app uses.
+    app.extensions["settings"] = dataclasses.replace(
+        settings, database_url=app.config["DATABASE_URL"]
+    )
     if "*" in app.config["CORS_ORIGINS"]:
         raise ValueError("KB_CORS_ORIGINS must list origins, not '*'")
 

@@ -10,12 +10,13 @@ from collections.abc import Sequence
 from flask import g, request
 
 from api import knowledge
-from api.problems import ProblemError
 from kb import identities, learners
-from kb.identities import Identity, Role
+from kb.errors import NotAllowed, Unauthenticated
+from kb.identities import Identity
 from kb.models import Learner
+from kb.values import Role
 
-CHALLENGE = {"WWW-Authenticate": 'Bearer realm="kb"'}
+CHALLENGE = 'Bearer realm="kb"'
 ROLE_NAMES = {"learner": "a learner's token", "maintainer": "a maintainer's key"}
 
 
@@ -34,9 +35,10 @@ def required(roles: Sequence[Role]) -> Identity:
     wanted = " or ".join(ROLE_NAMES[role] for role in roles)
     found = caller()
     if found is None:
-        raise ProblemError(401, f"send {wanted}: Authorization: Bearer <secret>", headers=CHALLENGE)
+        message = f"send {wanted}: Authorization: Bearer <secret>"
+        raise Unauthenticated(message, challenge=CHALLENGE)
     if found.role not in roles:
-        raise ProblemError(403, f"this needs {wanted}")
+        raise NotAllowed(f"this needs {wanted}")
     return found
 
 
@@ -44,5 +46,5 @@ def authorized(learner_id: str) -> Learner:
     """The learner, if the request carries their own token; else 401 or 403."""
     found = required(["learner"])
     if found.id != learner_id:
-        raise ProblemError(403, "this token belongs to another learner")
+        raise NotAllowed("this token belongs to another learner")
     return learners.get(knowledge.session(), learner_id)

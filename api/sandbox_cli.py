@@ -364,7 +364,7 @@ def _print_job(sessions: sessionmaker[Session], job_id: str, as_json: bool) -> N
 
     with sessions() as session:
         job = jobs.get(session, job_id)
-        shown, log = JobOut.of(job, session), (job.log or "").splitlines()
+        shown, log = JobOut.of(job, jobs.epochs(session, job)), (job.log or "").splitlines()
     if as_json:
         click.echo(shown.model_dump_json(indent=2))
         return

@@ -30,6 +30,8 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+# The shared datasets beside the checkout, unless the environment names others.
+os.environ.setdefault("KB_DATASETS_DIR", str(ROOT.parent / "shared" / "datasets"))
 
 from kb import settings as kb_settings  # noqa: E402
 from training_sandbox.inside.datasets import DatasetMissing  # noqa: E402

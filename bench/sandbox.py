@@ -47,6 +47,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+# The shared datasets beside the checkout, unless the environment names others.
+os.environ.setdefault("KB_DATASETS_DIR", str(ROOT.parent / "shared" / "datasets"))
 
 from bench.processes import stop  # noqa: E402
 from kb import db  # noqa: E402

@@ -62,7 +62,7 @@ def import_inputs(
 ) -> ImportReport:
     """Import the inputs into `session`'s transaction; `on_parsed(origin)` follows progress.
     Imports run one at a time: a second waits for the first to end (`db.serialize`). The
-    knowledge base's version is the caller's to stamp (`api.services.imports`)."""
+    knowledge base's version is the caller's to stamp."""
     db.serialize(session, "import")
     vocabulary = vocabulary or default_vocabulary()
     report = ImportReport()

@@ -14,6 +14,7 @@ from importers.lynx import LynxImporter
 from importers.markdown import JekyllMarkdownImporter, MarkdownImporter
 from importers.text import TextImporter
 from kb.errors import InputError
+from kb.values import EDITION_FORMATS
 
 MAX_BYTES = 20 * 1024 * 1024
 IMPORTERS: dict[str, Importer] = {
@@ -26,7 +27,8 @@ IMPORTERS: dict[str, Importer] = {
         TextImporter(),
     )
 }
-FORMATS = tuple(IMPORTERS)
+FORMATS = EDITION_FORMATS
+assert set(IMPORTERS) == set(FORMATS), "an importer per format of kb.values, and no other"
 _BOMS = (
     (codecs.BOM_UTF8, "utf-8-sig"),
     (codecs.BOM_UTF16_LE, "utf-16"),

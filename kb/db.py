@@ -1,6 +1,7 @@
 """Engines and sessions. Callers own their session: one per command, request or job."""
 
 import zlib
+from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
@@ -11,7 +12,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from kb.errors import Busy, SchemaError
-from kb.settings import PROJECT_ROOT
+from kb.settings import INSTANCE_DIR, PROJECT_ROOT
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 
@@ -20,6 +21,9 @@ def make_engine(url: str, *, shared: bool = False) -> Engine:
     """An engine for `url`. `shared`: several processes read and write the database at once
     (the API's workers, the sandbox's job runners)."""
     engine = create_engine(url)
+    if engine.dialect.name == "sqlite" and engine.url.database:
+        if Path(engine.url.database).parent == INSTANCE_DIR:  # the embedded default's folder
+            INSTANCE_DIR.mkdir(exist_ok=True)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
         if shared:

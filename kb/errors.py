@@ -21,8 +21,9 @@ class KBError(Exception):
 
 
 class InputError(KBError):
-    """An input (file, URL, bytes, a field) that cannot be used; names it and the reason.
-    `location` says, for a field of a request, where it was: "body", "query" or "path"."""
+    """An input (file, URL, bytes, a field) that cannot be used; names it (`origin`, empty for
+    the request as a whole) and the reason. `location` says, for a field of a request, where it
+    was: "body", "query" or "path"."""
 
     status = 422
     exit_code = 2
@@ -30,7 +31,7 @@ class InputError(KBError):
     def __init__(
         self, origin: str, reason: str, *, location: str | None = None, **extensions: object
     ):
-        super().__init__(f"{origin}: {reason}", **extensions)
+        super().__init__(f"{origin}: {reason}" if origin else reason, **extensions)
         self.origin = origin
         self.reason = reason
         self.location = location
@@ -55,6 +56,21 @@ class UnknownTopic(NotFoundError):
 
 class SchemaError(KBError):
     """The database schema is missing or not at the migrations' latest version."""
+
+
+class Unauthenticated(KBError):
+    """The caller sent no secret, or one nobody holds; `challenge` says what to send."""
+
+    status = 401
+    exit_code = 2
+
+    def __init__(self, message: str, *, challenge: str) -> None:
+        super().__init__(message)
+        self.challenge = challenge
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"WWW-Authenticate": self.challenge}
 
 
 class NotAllowed(KBError):

@@ -15,7 +15,6 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Literal
 
 import numpy as np
 from scipy import sparse
@@ -25,9 +24,7 @@ from sqlalchemy.orm import Session
 
 from kb.catalog import Catalog, TopicView
 from kb.models import Mention
-
-HitType = Literal["topic", "resource"]
-HIT_TYPES: frozenset[str] = frozenset({"topic", "resource"})
+from kb.values import HIT_TYPES, HitType
 
 # A word is a run of letters, digits and "_", or several joined by "-" ("cifar-10", "r-cnn");
 # its parts are its runs of letters and of digits.
@@ -208,7 +205,7 @@ class SearchIndex:
     def search(self, q: str, limit: int = 20, kinds: set[str] | None = None) -> list[Hit]:
         """The best `limit` hits: by score, then topics before resources, then by key."""
         wanted = HIT_TYPES if kinds is None else kinds
-        if unknown := set(wanted) - HIT_TYPES:
+        if unknown := set(wanted) - set(HIT_TYPES):
             raise ValueError(f"unknown hit types: {', '.join(sorted(unknown))}")
         if limit <= 0:
             return []

@@ -153,8 +153,8 @@ def read(environ: Mapping[str, str] | None = None) -> Settings:
 
 
 def default_database_url() -> str:
-    """The embedded default: a SQLite file in the project's instance folder."""
-    INSTANCE_DIR.mkdir(exist_ok=True)
+    """The embedded default: a SQLite file in the project's instance folder (made with the
+    engine, `kb.db.make_engine`)."""
     return f"sqlite:///{INSTANCE_DIR / 'kb.sqlite3'}"
 
 

@@ -39,15 +39,20 @@ class Snapshot:
     def version(self) -> str:
         return self.catalog.version
 
-    def topic(self, text: str, field: str) -> str:
-        """The slug of the topic `text` names (slug, name or alias, any case); `UnknownTopic`,
-        naming the `field` it was given in and the topics the caller may have meant."""
+    def topic(
+        self, text: str, unknown: str = "no topic {!r}", *, hinted: bool = True, **extensions
+    ) -> str:
+        """The slug of the topic `text` names (slug, name or alias, any case); else an
+        `UnknownTopic` saying `unknown` (with `text` in it) and, `hinted`, the topics the caller
+        may have meant, which its `suggestions` list anyway; `extensions` join its problem
+        document."""
         slug = self.catalog.find(text)
         if slug is None:
             suggestions = self.search.suggest(text, limit=SUGGESTIONS)
-            hint = f"; did you mean: {', '.join(suggestions)}?" if suggestions else ""
-            message = f"{field}: no topic {text!r}{hint}"
-            raise UnknownTopic(message, suggestions=suggestions)
+            said = hinted and suggestions
+            hint = f"; did you mean {', '.join(suggestions)}?" if said else ""
+            message = unknown.format(text) + hint
+            raise UnknownTopic(message, suggestions=suggestions, **extensions)
         return slug
 
     def topics(self, texts: list[str], field: str) -> list[str]:

@@ -27,7 +27,8 @@ Kind = Literal[
     "other",
 ]
 Access = Literal["free", "paid", "unknown"]
-EditionFormat = Literal["jekyll-markdown", "markdown", "text", "lynx", "html"]
+# In the order the importers try them.
+EditionFormat = Literal["jekyll-markdown", "lynx", "html", "markdown", "text"]
 # stated: a sentence says it; structure: a Prerequisites section or column, a conditioning
 # heading, a curriculum's stages; suggested-order: a curriculum's stages put one before the
 # other; the rest are not derived from a guide's words.
@@ -42,6 +43,8 @@ Executor = Literal["local", "ray"]
 # Who wrote a job's event: the host side (a requeue, a lost worker, dropped events), the catalog's
 # own runner, or a custom script, whose words are only its claims.
 EventOrigin = Literal["system", "runner", "script"]
+# What a search hit is.
+HitType = Literal["topic", "resource"]
 # Who is asking (`kb.identities`), and who started a job.
 Role = Literal["learner", "maintainer", "operator"]
 
@@ -53,10 +56,11 @@ TOPIC_ORIGINS: tuple[TopicOrigin, ...] = get_args(TopicOrigin)
 LEARNER_STATES: tuple[LearnerState, ...] = get_args(LearnerState)
 KNOWN_STATES: frozenset[LearnerState] = frozenset({"known", "done"})
 JOB_STATUSES: tuple[JobStatus, ...] = get_args(JobStatus)
+ACTIVE_STATUSES: tuple[JobStatus, ...] = ("queued", "running")  # what quotas count
 FINISHED_STATUSES: tuple[FinishedStatus, ...] = get_args(FinishedStatus)
 EXECUTORS: tuple[Executor, ...] = get_args(Executor)
 EVENT_ORIGINS: tuple[EventOrigin, ...] = get_args(EventOrigin)
-ROLES: tuple[Role, ...] = get_args(Role)
+HIT_TYPES: tuple[HitType, ...] = get_args(HitType)
 
 
 def one_of(column: str, values: tuple[str, ...]) -> str:

@@ -1,8 +1,8 @@
 """The knowledge base's version: a digest of the editions it was built from and of the sandbox
 examples linked to them.
 
-Every import that adds an edition, and every change of the examples' links, stamps a new version
-in the same transaction, so any process can tell with one small query whether what it derived
+Every import stamps it (`api.services.imports.import_guides`), once, after the editions and the
+examples' links are written, in the same transaction, so any process can tell with one small query whether what it derived
 from the database (the learning graph, the search index) is still current.
 """
 

@@ -20,6 +20,7 @@ The schema is always the one the migrations build. Which fixture to use:
   database: `database_url`), `app_config` (the Flask settings besides DATABASE_URL; a fixture
   that needs environment variables set before the app is made, such as the sandbox's, sets
   them there with monkeypatch) and `app_blueprints` (routes only the module's tests have).
+* `sessions`: a session factory on `database_url`, as the sandbox's workers make theirs.
 * `runner`: a click `CliRunner` whose `kb` commands use `database_url` (KB_DATABASE_URL).
 """
 
@@ -228,6 +229,16 @@ def app(make_app) -> Flask:
 @pytest.fixture
 def client(app) -> FlaskClient:
     return app.test_client()
+
+
+@pytest.fixture
+def sessions(database_url):
+    """A session factory on `database_url`, as the sandbox's workers open theirs (each
+    session commits what it does)."""
+    from tests.sandbox_helpers import sessions_of
+
+    with sessions_of(database_url) as made:
+        yield made
 
 
 @pytest.fixture

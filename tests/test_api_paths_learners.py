@@ -196,4 +196,4 @@ def test_kb_path_prints_what_the_api_answers(client, guide_database_url):
     text = runner.invoke(main, args)
     assert "CIFAR-10" in text.output and "skipped: Python (known)" in text.output
     unknown = runner.invoke(main, ["--database-url", guide_database_url, "path", "--goal", "kears"])
-    assert unknown.exit_code == 2 and "did you mean: keras" in unknown.output
+    assert unknown.exit_code == 2 and "did you mean keras" in unknown.output

@@ -12,7 +12,6 @@ from tests.sandbox_helpers import (
     bearer,
     new_learner,
     new_maintainer,
-    sessions_of,
     use_sandbox_env,
 )
 from training_sandbox import jobs
@@ -33,12 +32,6 @@ def app_database_url(database_url) -> str:
 def app_config(tmp_path, monkeypatch) -> dict:
     use_sandbox_env(tmp_path, monkeypatch)  # the local executor: jobs wait for a worker
     return {"TESTING": True, "RATELIMIT_DEFAULT": ""}
-
-
-@pytest.fixture
-def sessions(database_url):
-    with sessions_of(database_url) as made:
-        yield made
 
 
 @pytest.fixture

@@ -40,12 +40,6 @@ def settings(tmp_path, monkeypatch):
     return use_sandbox_env(tmp_path, monkeypatch)
 
 
-@pytest.fixture
-def sessions(database_url):
-    with sessions_of(database_url) as made:
-        yield made
-
-
 def run_job(sessions, settings, job_id: str) -> str:
     claim = jobs.Claim.of(sessions, job_id, "test-runner")
     assert claim is not None

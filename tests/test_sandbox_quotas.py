@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import update
 
 from kb.models import Job
-from tests.sandbox_helpers import new_learner, new_maintainer, sessions_of, use_sandbox_env
+from tests.sandbox_helpers import new_learner, new_maintainer, use_sandbox_env
 from training_sandbox import jobs
 
 V1 = "/api/v1"
@@ -29,12 +29,6 @@ def app_config(tmp_path, monkeypatch) -> dict:
     use_sandbox_env(tmp_path, monkeypatch)
     monkeypatch.setenv("KB_SANDBOX_QUEUE_CAP", "30")
     return {"TESTING": True, "RATELIMIT_ENABLED": False}
-
-
-@pytest.fixture
-def sessions(database_url):
-    with sessions_of(database_url) as made:
-        yield made
 
 
 def burst(

@@ -8,7 +8,7 @@ import os
 import pytest
 
 from kb import settings
-from tests.sandbox_helpers import job_row, sessions_of, submit, wait_for
+from tests.sandbox_helpers import job_row, submit, wait_for
 from training_sandbox import executors, jobs
 from training_sandbox.job_run import JobRunner
 
@@ -32,12 +32,6 @@ def ray_cluster(tmp_path_factory):
             del os.environ["KB_SANDBOX_DIR"]
         else:
             os.environ["KB_SANDBOX_DIR"] = saved
-
-
-@pytest.fixture
-def sessions(database_url):
-    with sessions_of(database_url) as made:
-        yield made
 
 
 def test_a_job_gives_the_same_result_on_ray_as_locally(ray_cluster, sessions, database_url):

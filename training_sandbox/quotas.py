@@ -26,9 +26,9 @@ from kb.errors import Busy
 from kb.identities import Identity
 from kb.models import Job
 from kb.settings import Quotas
+from kb.values import ACTIVE_STATUSES
 
 DAY = timedelta(hours=24)
-ACTIVE = ("queued", "running")
 QUEUE_FULL_RETRY_SECONDS = 30
 
 
@@ -43,7 +43,9 @@ def admit(
     client_address: str | None = None,
 ) -> None:
     """Raise `Busy` (with when to try again) if the job would go past a quota or the cap."""
-    waiting = session.scalar(select(func.count()).select_from(Job).where(Job.status.in_(ACTIVE)))
+    waiting = session.scalar(
+        select(func.count()).select_from(Job).where(Job.status.in_(ACTIVE_STATUSES))
+    )
     if waiting >= quotas.queue_cap:
         raise Busy(
             f"the sandbox is full: {waiting} jobs are queued or running, the most it takes at "
@@ -92,7 +94,7 @@ def _within(
         .where(whose, Job.created_at > now - DAY)
         .order_by(Job.created_at)
     ).all()
-    active = [row for row in recent if row.status in ACTIVE]
+    active = [row for row in recent if row.status in ACTIVE_STATUSES]
     most = quotas.active_jobs * learners
     if len(active) >= most:
         soonest = min(_time_left(row, now) for row in active)
@@ -117,7 +119,7 @@ def _within(
 def _cost(row, now: datetime) -> float:
     """Seconds a job counts for: what it took once ended, its limit while it may still run."""
     share = row.gpu_share if row.gpu_share > 0 else 1.0
-    if row.status in ACTIVE:
+    if row.status in ACTIVE_STATUSES:
         return row.timeout_seconds * share
     if row.started_at is None or row.finished_at is None:
         return 0.0

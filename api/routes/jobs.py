@@ -156,8 +156,9 @@ def cancel_job(job_id: str):
 def job_plot(job_id: str):
     """Drawn once per state of the job (its status and epochs) and served with that state as
     its `ETag`: a client that sends `If-None-Match` gets a 304 until the job changes."""
-    job = _service().get(required(STARTERS), job_id)
-    epochs = [e.model_dump() for e in map(valid_epoch, _service().epochs(job)) if e]
+    service = _service()
+    job = service.get(required(STARTERS), job_id)
+    epochs = [e.model_dump() for e in map(valid_epoch, service.epochs(job)) if e]
     state = f"{job.id}/{job.attempt}/{job.status}/{len(epochs)}"
     tag = hashlib.sha256(state.encode()).hexdigest()[:32]
     headers = {"ETag": f'"{tag}"', "Cache-Control": "no-cache"}
@@ -177,9 +178,9 @@ _drawn: OrderedDict[str, bytes] = OrderedDict()
 
 
 def _service() -> JobService:
-    settings = current_app.extensions["settings"].sandbox
-    return JobService(knowledge.session(), settings, current_app.config["DATABASE_URL"])
+    settings = current_app.extensions["settings"]
+    return JobService(knowledge.session(), settings.sandbox, settings.database_url)
 
 
 def _out(job: Job) -> JobOut:
-    return JobOut.of(job, knowledge.session(), request.root_path)
+    return JobOut.of(job, _service().epochs(job), request.root_path)

@@ -48,7 +48,8 @@ def get_topic(slug: str) -> TopicDetail:
     """A topic by its slug, name or alias (any case): what it requires and why, what builds on
     it, and its resources, ranked by how much the guide endorses them."""
     snapshot = knowledge.snapshot()
-    current, view = snapshot.catalog, snapshot.catalog.topics[snapshot.topic(slug, "slug")]
+    found = snapshot.topic(slug, "there is no topic named {!r}", hinted=False)
+    current, view = snapshot.catalog, snapshot.catalog.topics[found]
     return TopicDetail(
         **_summary(view).model_dump(),
         requires=[_related(current, r, r.requires) for r in current.requires.get(view.slug, ())],

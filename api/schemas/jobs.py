@@ -6,13 +6,11 @@ from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from pydantic import BaseModel, Field, ValidationError, model_validator
-from sqlalchemy.orm import Session
 
 from api.http import Cursor
 from api.schemas.examples import OriginalResult
 from kb.models import Job, JobEvent
 from kb.values import EventOrigin, Executor, JobStatus, Role
-from training_sandbox import jobs
 from training_sandbox.inside import catalog
 
 SCRIPT_CHARS = 60_000
@@ -125,11 +123,11 @@ class JobOut(BaseModel):
     links: JobLinks
 
     @classmethod
-    def of(cls, job: Job, session: Session, root: str = "") -> JobOut:
-        """The job as the API shows it; `root` is the path the API is mounted under."""
+    def of(cls, job: Job, epochs: list[dict[str, Any]], root: str = "") -> JobOut:
+        """The job as the API shows it, with what its latest attempt reported of each epoch
+        (`JobService.epochs`); `root` is the path the API is mounted under."""
         base = f"{root}/api/v1/jobs/{job.id}"
         example = catalog.EXAMPLES.get(job.example or "")
-        epochs = jobs.epochs(session, job)
         claimed = job.claims or {}
         return cls(
             id=job.id,

@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Literal
-
 from pydantic import BaseModel, Field
 
 from api.schemas.common import ResourceRef, TopicRef
+from kb.values import HitType
 
 
 class SearchQuery(BaseModel):
     q: str = Field(min_length=1, max_length=200, description="words, in any case or number")
     limit: int = Field(default=20, ge=1, le=100)
-    type: Literal["topic", "resource"] | None = Field(default=None, description="only this type")
+    type: HitType | None = Field(default=None, description="only this type")
 
 
 class ResourceHit(ResourceRef):
@@ -20,7 +19,7 @@ class ResourceHit(ResourceRef):
 
 
 class SearchHit(BaseModel):
-    type: Literal["topic", "resource"]
+    type: HitType
     score: float = Field(description="cosine similarity, 0 to 1")
     topic: TopicRef | None = None
     resource: ResourceHit | None = None

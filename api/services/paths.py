@@ -45,14 +45,14 @@ def question(
         prefer = prefer or learners.split(learner.prefer)
         max_hours = max_hours if max_hours is not None else learner.max_hours
     if not goals:
-        raise InputError("goal", "give at least one goal: goal=<topic slug or name>")
+        raise InputError("", "give at least one goal: goal=<topic slug or name>")
     prefs = paths.Preferences(
         known=frozenset(snapshot.topics(known, "known")),
         prefer=tuple(prefer),
         max_hours=max_hours,
         skip_resources=finished,
     )
-    wanted = tuple(snapshot.topic(goal, "goal") for goal in goals)
+    wanted = tuple(snapshot.topic(g, "no topic {!r} to aim for", goal=g) for g in goals)
     return Question(wanted, prefs, frozenset(states.items()))
 
 

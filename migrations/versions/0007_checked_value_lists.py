@@ -9,21 +9,38 @@ from collections.abc import Sequence
 
 from alembic import op
 
-from kb.values import (
-    ACCESS,
-    EDITION_FORMATS,
-    KINDS,
-    LEARNER_STATES,
-    PREREQUISITE_ORIGINS,
-    TOPIC_ORIGINS,
-    one_of,
-)
+from kb.values import one_of
 
 revision: str = "0007"
 down_revision: str | None = "0006"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
+# The lists as they were when this revision was written (kb.values holds today's): a later
+# change to a list is a revision of its own.
+EDITION_FORMATS = ("jekyll-markdown", "lynx", "html", "markdown", "text")
+TOPIC_ORIGINS = ("vocabulary", "discovered")
+PREREQUISITE_ORIGINS = ("stated", "structure", "suggested-order", "curated", "inferred")
+KINDS = (
+    "video",
+    "course",
+    "lecture notes",
+    "book",
+    "tutorial",
+    "article",
+    "paper",
+    "code repository",
+    "notebook",
+    "library",
+    "dataset",
+    "interactive demo",
+    "documentation",
+    "social post",
+    "link collection",
+    "other",
+)
+ACCESS = ("free", "paid", "unknown")
+LEARNER_STATES = ("known", "learning", "done", "skipped")
 # table -> (constraint name, column, values); the names follow the models' naming convention.
 CHECKS = {
     "edition": [("format", "format", EDITION_FORMATS)],

@@ -90,7 +90,8 @@ class Folders:
     cache: Path  # $KERAS_HOME/datasets, else ~/.keras/datasets
 
     @classmethod
-    def from_environment(cls) -> Folders:
+    def of_job(cls) -> Folders:
+        """The folders the sandbox gives this job (`job_settings`)."""
         return cls(job_settings.datasets_dir(), keras_cache_dir())
 
 
@@ -132,7 +133,7 @@ class _Source:
 
 def load(name: str) -> Dataset:
     """Load one of `DATASETS` by name; `DatasetMissing` says what to put where."""
-    source, folders = _source(name), Folders.from_environment()
+    source, folders = _source(name), Folders.of_job()
     place = _first(source, folders)
     if place is not None:
         return place.read(place.path)
@@ -146,7 +147,7 @@ def fetch(name: str) -> None:
     no network; the worker runs it only where `to_download` says so)."""
     source = _source(name)
     if source.download is not None and job_settings.downloads_allowed():
-        source.download(Folders.from_environment())
+        source.download(Folders.of_job())
 
 
 def to_download(name: str, folders: Folders) -> bool:
