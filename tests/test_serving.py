@@ -5,7 +5,10 @@ address reaches the application."""
 from __future__ import annotations
 
 import json
+import os
 import socket
+import subprocess
+import sys
 import time
 
 import flask
@@ -113,3 +116,14 @@ def test_behind_the_front_the_client_address_is_the_one_it_gives(database_url):
     finally:
         engine_of(app).dispose()
     assert seen == ["203.0.113.7"]
+
+
+def test_a_setting_that_cannot_be_used_stops_the_server_with_one_line(database_url):
+    env = {**os.environ, "KB_DATABASE_URL": database_url, "KB_SANDBOX_TIMEOUT": "soon"}
+    done = subprocess.run(
+        [sys.executable, "-c", "import api.wsgi"], env=env, capture_output=True, text=True
+    )
+    assert done.returncode == 2
+    assert done.stderr.strip().splitlines() == [
+        "error: KB_SANDBOX_TIMEOUT='soon': must be a positive number"
+    ]
