@@ -109,9 +109,6 @@ def run_command(
     """Run EXAMPLE (or --script FILE), show its epochs live, then its model, results next to
     the original's, and the last lines of its log. Exits with status 0 when the job succeeded,
     1 otherwise."""
-    from api.services.jobs import JobService
-    from kb.identities import OPERATOR
-
     url, sandbox = settings.database_url, _sandbox(settings, executor)
     if (example is None) == (script is None):
         raise click.UsageError("give either an EXAMPLE or --script FILE")
@@ -120,8 +117,8 @@ def run_command(
     here = sandbox.executor == "local" and not queue
     with _sessions(url) as sessions:
         with sessions() as session:
-            job = JobService(session, sandbox, url).start(
-                OPERATOR,
+            job = _jobs(session, url, sandbox).start(
+                _operator(),
                 example=example,
                 params=_example_params(example, params) if example else None,
                 script=script.read_text(encoding="utf-8") if script else None,
@@ -146,7 +143,7 @@ def status_command(settings: Settings, job_id: str, as_json: bool) -> None:
     url = settings.database_url
     with _sessions(url) as sessions:
         with sessions() as session:
-            _jobs(session, settings).get(_operator(), job_id)
+            _jobs(session, url, settings.sandbox).get(_operator(), job_id)
         _print_job(sessions, job_id, as_json)
 
 
@@ -155,8 +152,9 @@ def status_command(settings: Settings, job_id: str, as_json: bool) -> None:
 @click.pass_obj
 def log_command(settings: Settings, job_id: str) -> None:
     """Print the tail of what a job printed besides its events (as GET /jobs/JOB/log)."""
-    with _sessions(settings.database_url) as sessions, sessions() as session:
-        job = _jobs(session, settings).get(_operator(), job_id)
+    url = settings.database_url
+    with _sessions(url) as sessions, sessions() as session:
+        job = _jobs(session, url, settings.sandbox).get(_operator(), job_id)
         click.echo(printable(job.log or ""), nl=False)
 
 
@@ -165,8 +163,9 @@ def log_command(settings: Settings, job_id: str) -> None:
 @click.pass_obj
 def cancel_command(settings: Settings, job_id: str) -> None:
     """Cancel a job: at once when queued, within seconds when running."""
-    with _sessions(settings.database_url) as sessions, sessions() as session:
-        job = _jobs(session, settings).cancel(_operator(), job_id)
+    url = settings.database_url
+    with _sessions(url) as sessions, sessions() as session:
+        job = _jobs(session, url, settings.sandbox).cancel(_operator(), job_id)
     if job.status == "cancelled":
         click.echo(f"job {job_id}: cancelled")
     else:
@@ -201,10 +200,11 @@ def _sandbox(settings: Settings, executor: str | None) -> SandboxSettings:
     return dataclasses.replace(sandbox, executor=executor) if executor else sandbox
 
 
-def _jobs(session: Session, settings: Settings):
+def _jobs(session: Session, url: str, sandbox: SandboxSettings):
+    """The jobs' use cases, imported when a command uses them."""
     from api.services.jobs import JobService
 
-    return JobService(session, settings.sandbox, settings.database_url)
+    return JobService(session, sandbox, url)
 
 
 def _operator():
@@ -301,7 +301,6 @@ def _follow(
         TimeElapsedColumn,
     )
 
-    from api.services.jobs import JobService
     from training_sandbox import jobs
 
     console = Console(stderr=True, markup=False, highlight=False, soft_wrap=True)
@@ -333,7 +332,7 @@ def _follow(
             except KeyboardInterrupt:
                 with sessions() as session:
                     with suppress(jobs.JobFinished):
-                        JobService(session, sandbox, url).cancel(_operator(), job_id)
+                        _jobs(session, url, sandbox).cancel(_operator(), job_id)
                 console.print(f"cancelling job {job_id}...")
 
 

@@ -51,7 +51,6 @@ class UnknownTopic(NotFoundError):
 
     def __init__(self, message: str, *, suggestions: list[str], **extensions: object) -> None:
         super().__init__(message, suggestions=suggestions, **extensions)
-        self.suggestions = suggestions
 
 
 class SchemaError(KBError):

@@ -2,8 +2,9 @@
 examples linked to them.
 
 Every import stamps it (`api.services.imports.import_guides`), once, after the editions and the
-examples' links are written, in the same transaction, so any process can tell with one small query whether what it derived
-from the database (the learning graph, the search index) is still current.
+examples' links are written, in the same transaction, so any process can tell with one small
+query whether what it derived from the database (the learning graph, the search index) is still
+current.
 """
 
 import hashlib

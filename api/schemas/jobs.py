@@ -60,8 +60,6 @@ class Summary(BaseModel):
 
 # What a job reports is bounded here too: an event outside these bounds is not an epoch.
 Figure = Annotated[float, Field(allow_inf_nan=False, ge=-1e12, le=1e12)]
-
-
 Count = Annotated[int, Field(ge=0, le=1_000_000)]
 
 

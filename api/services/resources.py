@@ -32,14 +32,13 @@ def filtered(
     else:
         message = f"no topic has the slug {topic!r}; /api/v1/topics lists them"
         raise InputError("topic", message, location="query")
-    for id_ in sorted(ids):
-        view = current.resources[id_]
-        if (
-            id_ > after
-            and (not kinds or view.kind in kinds)
-            and (not access or view.access in access)
-        ):
-            yield view
+    # A generator expression, not a generator function: an unknown topic is refused now, not
+    # when the page is read.
+    return (
+        view
+        for view in (current.resources[id_] for id_ in sorted(ids) if id_ > after)
+        if (not kinds or view.kind in kinds) and (not access or view.access in access)
+    )
 
 
 @dataclass(frozen=True)
